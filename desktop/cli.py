@@ -1,0 +1,267 @@
+"""The command line of interfaces.md. Each command parses, opens the database, calls one service.
+
+Domain errors become a one-line Chinese message on stderr and exit status 1 (2 for usage errors,
+which argparse reports itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from desktop.core.errors import DomainError, ImportRejected
+from desktop.core.money import yuan_string
+
+REPORT_NAMES = ("detail", "summary", "ledger", "installments", "assessment")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one Chinese line, exit 2
+        self.exit(2, f"用法错误：{message}（运行 python -m desktop --help 查看用法）\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="siqiang", description="四强产业配套奖补管理系统（临淄区工业和信息化局）命令行")
+    p.add_argument("--db", type=Path, help="数据库文件（默认为用户数据目录中的数据库）")
+    p.add_argument("--user", help="操作人（记入变更日志）")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    init = sub.add_parser("init", help="创建或升级数据库")
+    init.add_argument("--demo", action="store_true", help="在新数据库中生成演示数据")
+
+    imp = sub.add_parser("import", help="导入工作簿")
+    imp_sub = imp.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    for name in ("enterprises", "siqiang-list", "applications"):
+        one = imp_sub.add_parser(name)
+        one.add_argument("file", type=Path)
+        one.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+        if name == "siqiang-list":
+            one.add_argument("--year", type=int)
+
+    calc = sub.add_parser("calculate", help="计算一个年度的奖补")
+    calc.add_argument("--year", type=int, required=True)
+
+    exp = sub.add_parser("export", help="导出报表")
+    exp.add_argument("format", choices=("excel", "pdf"))
+    exp.add_argument("--year", type=int)
+    exp.add_argument("--out", type=Path, required=True)
+    exp.add_argument("--report", choices=REPORT_NAMES, default="detail")
+    exp.add_argument("--unit", choices=("元", "万元"), default="元")
+    exp.add_argument("--credit-code", help="单户企业台账的统一社会信用代码")
+
+    bak = sub.add_parser("backup", help="备份数据库")
+    bak.add_argument("--out", type=Path)
+
+    sub.add_parser("check", help="检查数据库")
+
+    lst = sub.add_parser("list", help="列出企业或核定结果")
+    lst.add_argument("what", choices=("enterprises", "awards"))
+    lst.add_argument("--year", type=int)
+    lst.add_argument("--json", action="store_true")
+
+    exp_one = sub.add_parser("explain", help="显示一条核定结果的完整计算过程")
+    exp_one.add_argument("award_id", type=int)
+
+    app = sub.add_parser("approve", help="审核通过")
+    app.add_argument("--year", type=int, required=True)
+    group = app.add_mutually_exclusive_group(required=True)
+    group.add_argument("--all", action="store_true")
+    group.add_argument("ids", nargs="*", type=int, default=[])
+
+    rej = sub.add_parser("reject", help="不予奖补")
+    rej.add_argument("award_id", type=int)
+    rej.add_argument("--reason", required=True)
+
+    rev = sub.add_parser("revoke", help="撤销已审核的核定结果")
+    rev.add_argument("award_id", type=int)
+    rev.add_argument("--reason", required=True)
+
+    paid = sub.add_parser("pay", help="标记为已拨付")
+    paid.add_argument("ids", nargs="+", type=int)
+    return p
+
+
+def _open(args: argparse.Namespace, *, create: bool = False):
+    from desktop.paths import default_database_path
+    from desktop.storage.database import Database
+
+    path = args.db or default_database_path()
+    if not create and not Path(path).exists():
+        raise DomainError(f"数据库文件{path}不存在，请先运行 init")
+    return Database(path, user=args.user or "本机用户")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def print_table(rows: list[dict[str, Any]], out=None) -> None:
+    out = out or sys.stdout
+    if not rows:
+        print("（无记录）", file=out)
+        return
+    headers = list(rows[0])
+    cells = [[str(r[h]) if r[h] is not None else "" for h in headers] for r in rows]
+    widths = [max(_width(h), *(_width(c[i]) for c in cells)) for i, h in enumerate(headers)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    print(line(headers), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for c in cells:
+        print(line(c), file=out)
+
+
+def _enterprise_rows(db) -> list[dict[str, Any]]:
+    from desktop.services.registry import all_enterprises
+
+    return [{"统一社会信用代码": e.credit_code, "企业名称": e.name, "所属镇街": e.town,
+             "是否规上": "是" if e.above_scale else "否", "四强产业": e.industry or ""}
+            for e in all_enterprises(db)]
+
+
+def _award_rows(db, year: int) -> list[dict[str, Any]]:
+    from desktop.services.awards import list_awards
+
+    return [{"编号": a.id, "统一社会信用代码": a.credit_code, "企业名称": a.enterprise_name,
+             "条款编号": a.rule_code, "年度": a.year,
+             "计算基数（元）": None if a.basis_fen is None else yuan_string(a.basis_fen),
+             "核定金额（元）": yuan_string(a.amount_fen), "状态": a.status, "计算说明": a.explanation}
+            for a in list_awards(db, year)]
+
+
+def _require_year(args: argparse.Namespace) -> int:
+    if args.year is None:
+        raise DomainError("请用 --year 指定年度")
+    return args.year
+
+
+def execute(args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd == "init":
+        with _open(args, create=True) as db:
+            if args.demo:
+                from desktop.services.demo import build_demo
+
+                summary = build_demo(db)
+                print(f"已生成演示数据：{summary}")
+            print(f"数据库已就绪：{db.path}（结构版本{db.user_version}）")
+        return 0
+    with _open(args) as db:
+        if cmd == "import":
+            from desktop.services import importing
+
+            func = {"enterprises": importing.import_enterprises, "siqiang-list": importing.import_siqiang_list,
+                    "applications": importing.import_applications}[args.what]
+            kwargs = {"year": args.year} if args.what == "siqiang-list" else {}
+            report = func(db, args.file, dry_run=args.dry_run, **kwargs)
+            print(report.summary())
+            for change in report.list_changes:
+                for m in change.added:
+                    print(f"  新增 {change.year} {m.credit_code} {m.name}")
+                for m in change.dropped:
+                    print(f"  移出 {change.year} {m.credit_code} {m.name}")
+            for row in report.duplicates:
+                print(f"  第{row}行：与已导入的事项相同，未再导入")
+            for warning in report.warnings:
+                print(f"  提示：{warning}")
+            return 0
+        if cmd == "calculate":
+            from desktop.core.money import format_yuan
+            from desktop.services.calculation import calculate_year
+
+            s = calculate_year(db, args.year)
+            print(f"{s.year}年度计算完成：{s.results}条结果（新增{s.inserted}，更新{s.updated}，未变{s.unchanged}，"
+                  f"删除过期草稿{s.deleted}，已审核等锁定{s.locked}），给予奖补{s.granted}条，"
+                  f"合计 {format_yuan(s.total_fen)} 元")
+            return 0
+        if cmd == "export":
+            from desktop.reports import export_report
+
+            year = None if args.report == "ledger" else _require_year(args)
+            result = export_report(db, args.report, args.format, args.out, year=year,
+                                   credit_code=args.credit_code, unit=args.unit)
+            print(f"已导出：{result.path}（{result.rows}行）")
+            return 0
+        if cmd == "backup":
+            from desktop.services.backup import backup_dir, backup_to
+            from desktop.storage.database import now_text
+
+            target = args.out or backup_dir(db.path) / f"{db.path.stem}-{now_text().replace(':', '').replace('T', '-').replace('-', '')}-手动备份.db"
+            print(f"已备份到：{backup_to(db, target)}")
+            return 0
+        if cmd == "check":
+            from desktop.services.check import run_check
+
+            report = run_check(db)
+            for line in report.lines():
+                print(line)
+            return 0 if report.ok else 1
+        if cmd == "list":
+            if args.what == "enterprises":
+                rows = _enterprise_rows(db)
+            else:
+                rows = _award_rows(db, _require_year(args))
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False, indent=1))
+            else:
+                print_table(rows)
+            return 0
+        if cmd == "explain":
+            from desktop.services.awards import explain
+
+            print(explain(db, args.award_id))
+            return 0
+        if cmd == "approve":
+            from desktop.core.money import format_yuan
+            from desktop.services.awards import approve
+
+            if not args.all and not args.ids:
+                raise DomainError("请指定核定结果编号，或用 --all 审核该年度全部草稿")
+            s = approve(db, args.year, None if args.all else args.ids)
+            print(f"已审核{s.approved}条，合计 {format_yuan(s.total_fen)} 元"
+                  + (f"；{s.skipped_zero}条金额为0的草稿未审核" if s.skipped_zero else ""))
+            return 0
+        if cmd == "reject":
+            from desktop.services.awards import reject
+
+            reject(db, args.award_id, args.reason)
+            print(f"核定结果{args.award_id}已设为不予奖补")
+            return 0
+        if cmd == "revoke":
+            from desktop.services.awards import revoke
+
+            revoke(db, args.award_id, args.reason)
+            print(f"核定结果{args.award_id}已撤销")
+            return 0
+        if cmd == "pay":
+            from desktop.services.awards import mark_paid
+
+            print(f"已标记拨付{mark_paid(db, args.ids)}条")
+            return 0
+    raise DomainError(f"未知命令：{cmd}")
+
+
+def run(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return execute(args)
+    except ImportRejected as exc:
+        for problem in exc.problems:
+            print(str(problem))
+        print(f"错误：{exc}".splitlines()[0], file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"错误：{exc}".replace("\n", " "), file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `siqiang list … | head`
+        return 0
+    except KeyboardInterrupt:
+        print("错误：已中断，未完成的操作已回滚", file=sys.stderr)
+        return 130

@@ -1,0 +1,252 @@
+"""核定与审核: listing awards, approving, rejecting, revoking, marking paid, explaining."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from desktop.core.errors import Conflict, NotFound, ValidationError
+from desktop.core.money import format_yuan
+from desktop.storage.database import Database, now_text
+
+STATUSES = ("草稿", "已审核", "已拨付", "不予奖补", "已撤销")
+
+
+@dataclass(frozen=True)
+class AwardView:
+    """One award (or installment) row as the lists and exports show it."""
+
+    id: int
+    application_id: int
+    enterprise_id: int
+    credit_code: str
+    enterprise_name: str
+    town: str
+    rule_code: str
+    rule_name: str
+    year: int
+    installment_no: int
+    basis_fen: int | None
+    amount_fen: int
+    status: str
+    explanation: str
+    after_expiry: bool
+    decision_reason: str | None
+    event_date: str
+    reviewed_by: str | None
+    reviewed_at: str | None
+
+
+AWARD_SQL = """
+SELECT a.id, a.application_id, a.enterprise_id, e.credit_code, e.name AS enterprise_name,
+       t.name AS town, a.rule_code,
+       COALESCE(r.name, (SELECT r2.name FROM rules r2 WHERE r2.code = a.rule_code ORDER BY r2.id DESC LIMIT 1), '')
+           AS rule_name,
+       a.year, a.installment_no, a.basis_fen, a.amount_fen, a.status, a.explanation, a.after_expiry,
+       a.decision_reason, ap.event_date, a.reviewed_by, a.reviewed_at
+FROM awards a
+JOIN enterprises e ON e.id = a.enterprise_id
+JOIN towns t ON t.id = e.town_id
+JOIN applications ap ON ap.id = a.application_id
+LEFT JOIN rules r ON r.id = a.rule_id
+"""
+
+
+def _view(r) -> AwardView:
+    return AwardView(r["id"], r["application_id"], r["enterprise_id"], r["credit_code"], r["enterprise_name"],
+                     r["town"], r["rule_code"], r["rule_name"], r["year"], r["installment_no"], r["basis_fen"],
+                     r["amount_fen"], r["status"], r["explanation"], bool(r["after_expiry"]),
+                     r["decision_reason"], r["event_date"], r["reviewed_by"], r["reviewed_at"])
+
+
+def list_awards(db: Database, year: int, *, status: str | None = None, rule_code: str | None = None,
+                town_id: int | None = None, enterprise_id: int | None = None) -> list[AwardView]:
+    where, params = ["a.year = ?"], [year]
+    for column, value in (("a.status", status), ("a.rule_code", rule_code), ("e.town_id", town_id),
+                          ("a.enterprise_id", enterprise_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = AWARD_SQL + " WHERE " + " AND ".join(where) + " ORDER BY t.sort_order, e.name, ap.event_date, a.id"
+    return [_view(r) for r in db.query(sql, params)]
+
+
+def awards_of_enterprise(db: Database, enterprise_id: int) -> list[AwardView]:
+    return [_view(r) for r in db.query(
+        AWARD_SQL + " WHERE a.enterprise_id = ? ORDER BY a.year, ap.event_date, a.installment_no", (enterprise_id,))]
+
+
+def get_award(db: Database, award_id: int) -> AwardView:
+    row = db.one(AWARD_SQL + " WHERE a.id = ?", (award_id,))
+    if row is None:
+        raise NotFound(f"核定结果编号{award_id}不存在")
+    return _view(row)
+
+
+def approved_hash(row) -> str:
+    """Fingerprint of what was approved; ``check`` compares it with the stored row."""
+    content = {k: row[k] for k in ("id", "application_id", "rule_code", "installment_no", "year",
+                                   "basis_fen", "amount_fen", "explanation")}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ApproveSummary:
+    approved: int
+    skipped_zero: int
+    total_fen: int
+
+
+def approve(db: Database, year: int, award_ids: Iterable[int] | None = None) -> ApproveSummary:
+    """草稿 → 已审核. ``award_ids`` None approves every draft of the year with an amount above 0."""
+    if award_ids is None:
+        rows = db.query("SELECT * FROM awards WHERE year = ? AND status = '草稿'", (year,))
+    else:
+        ids = list(dict.fromkeys(int(i) for i in award_ids))
+        rows = []
+        for award_id in ids:
+            row = db.one("SELECT * FROM awards WHERE id = ?", (award_id,))
+            if row is None:
+                raise NotFound(f"核定结果编号{award_id}不存在")
+            if row["year"] != year:
+                raise ValidationError(f"核定结果{award_id}属于{row['year']}年度，不是{year}年度", field="年度")
+            if row["status"] != "草稿":
+                raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有草稿可以审核")
+            if row["amount_fen"] == 0:
+                raise Conflict(f"核定结果{award_id}金额为0（{row['explanation']}），无需审核")
+            rows.append(row)
+    to_approve = [r for r in rows if r["amount_fen"] > 0]
+    at = now_text()
+    with db.transaction():
+        for row in to_approve:
+            db.execute(
+                "UPDATE awards SET status = '已审核', reviewed_at = ?, reviewed_by = ?, approved_hash = ?"
+                " WHERE id = ? AND status = '草稿'",
+                (at, db.user, approved_hash(row), row["id"]),
+            )
+        db.log_many([("审核通过", "awards", r["id"], {"status": "草稿"},
+                      {"status": "已审核", "amount_fen": r["amount_fen"]}) for r in to_approve])
+    return ApproveSummary(len(to_approve), len(rows) - len(to_approve), sum(r["amount_fen"] for r in to_approve))
+
+
+def _require_reason(reason: str | None, what: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError(f"{what}必须填写理由", field="理由")
+    if len(text) > 500:
+        raise ValidationError("理由过长（最多500字）", field="理由")
+    return text
+
+
+def _row(db: Database, award_id: int):
+    row = db.one("SELECT * FROM awards WHERE id = ?", (award_id,))
+    if row is None:
+        raise NotFound(f"核定结果编号{award_id}不存在")
+    return row
+
+
+def reject(db: Database, award_id: int, reason: str | None) -> None:
+    """草稿 → 不予奖补, with the reason (required)."""
+    text = _require_reason(reason, "不予奖补")
+    row = _row(db, award_id)
+    if row["status"] != "草稿":
+        raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有草稿可以不予奖补；已审核的请撤销")
+    with db.transaction():
+        db.execute("UPDATE awards SET status = '不予奖补', decision_reason = ?, reviewed_at = ?, reviewed_by = ?"
+                   " WHERE id = ?", (text, now_text(), db.user, award_id))
+        db.log("不予奖补", "awards", award_id, {"status": "草稿"}, {"status": "不予奖补", "reason": text})
+
+
+def revoke(db: Database, award_id: int, reason: str | None) -> None:
+    """已审核/已拨付 → 已撤销, with the reason (required); the amount stays as evidence."""
+    text = _require_reason(reason, "撤销")
+    row = _row(db, award_id)
+    if row["status"] not in ("已审核", "已拨付"):
+        raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有已审核或已拨付的可以撤销")
+    with db.transaction():
+        db.execute("UPDATE awards SET status = '已撤销', decision_reason = ?, reviewed_at = ?, reviewed_by = ?"
+                   " WHERE id = ?", (text, now_text(), db.user, award_id))
+        db.log("撤销", "awards", award_id, {"status": row["status"]}, {"status": "已撤销", "reason": text})
+
+
+def reopen(db: Database, award_id: int) -> None:
+    """不予奖补 → 草稿 (a rejection taken back); the next calculation recomputes it."""
+    row = _row(db, award_id)
+    if row["status"] != "不予奖补":
+        raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有不予奖补的可以恢复为草稿")
+    with db.transaction():
+        db.execute("UPDATE awards SET status = '草稿', decision_reason = NULL WHERE id = ?", (award_id,))
+        db.log("恢复草稿", "awards", award_id, {"status": "不予奖补"}, {"status": "草稿"})
+
+
+def mark_paid(db: Database, award_ids: Iterable[int]) -> int:
+    ids = list(dict.fromkeys(int(i) for i in award_ids))
+    rows = [_row(db, i) for i in ids]
+    for row in rows:
+        if row["status"] != "已审核":
+            raise Conflict(f"核定结果{row['id']}状态为“{row['status']}”，只有已审核的可以标记为已拨付")
+    at = now_text()
+    with db.transaction():
+        db.executemany("UPDATE awards SET status = '已拨付', paid_at = ? WHERE id = ?", [(at, i) for i in ids])
+        db.log_many([("拨付", "awards", i, {"status": "已审核"}, {"status": "已拨付"}) for i in ids])
+    return len(ids)
+
+
+def explain(db: Database, award_id: int) -> str:
+    """The full calculation trace of one award, in Chinese, for ``explain`` and the GUI."""
+    view = get_award(db, award_id)
+    trace = json.loads(db.scalar("SELECT trace FROM awards WHERE id = ?", (award_id,)))
+    lines = [
+        f"核定结果编号：{view.id}    状态：{view.status}",
+        f"企业：{view.enterprise_name}（{view.credit_code}，{view.town}）",
+        f"事项：编号{view.application_id}，事项日期{view.event_date}，年度{view.year}"
+        + (f"，第{view.installment_no}期分年兑现" if view.installment_no else ""),
+    ]
+    rule = trace.get("rule")
+    if rule:
+        lines.append(f"政策依据：{rule['doc_number']}{rule['clause']}  条款{rule['code']} {rule['name']}"
+                     f"（版本有效期 {rule['valid_from']} 至 {rule['valid_to'] or '长期'}）")
+        lines.append(f"条款原文：{rule['clause_text']}")
+        lines.append("参数：")
+        for key, value in trace.get("parameters", {}).items():
+            lines.append(f"  {_PARAM_LABELS.get(key, key)}（{key}）= {_param_text(value)}")
+    else:
+        lines.append(f"政策依据：条款{view.rule_code}（无有效版本）")
+    app = trace.get("application", {})
+    lines.append(f"事项数据：基数 {app.get('basis') or '—'} 元；认定级别 {app.get('level') or '—'}；"
+                 f"市级政策文号 {app.get('city_document') or '—'}；同一事项编号 {app.get('same_matter_key') or '—'}")
+    lines.append("条件检查：")
+    for check in trace.get("checks", []):
+        lines.append(f"  [{'通过' if check['passed'] else '不通过'}] {check['label']}：{check.get('detail', '')}")
+    if trace.get("steps"):
+        lines.append("计算步骤：")
+        lines.extend(f"  {i}. {s}" for i, s in enumerate(trace["steps"], start=1))
+    if "installment" in trace:
+        inst = trace["installment"]
+        lines.append(f"分年兑现：第{inst['no']}/{inst['of']}期，兑现年度{inst['due_year']}"
+                     + ("，政策到期后延续兑现" if inst["after_expiry"] else ""))
+    lines.append(f"结论：{view.explanation}")
+    lines.append(f"核定金额：{format_yuan(view.amount_fen)} 元")
+    if view.decision_reason:
+        lines.append(f"审核意见：{view.decision_reason}（{view.reviewed_by}，{view.reviewed_at}）")
+    elif view.reviewed_by:
+        lines.append(f"审核：{view.reviewed_by}，{view.reviewed_at}")
+    return "\n".join(lines)
+
+
+_PARAM_LABELS = {
+    "rate": "比例", "cap": "上限（元）", "cap_scope": "上限口径", "basis_label": "计算基数",
+    "amount": "奖励金额（元）", "amounts": "各级别金额（元）", "one_time": "一次性奖励（元）",
+    "yearly": "每年补贴（元）", "years": "补贴年数", "first_year_offset": "自第几年起（偏移）",
+    "yearly_label": "分年补贴名称", "reference": "依据文件",
+}
+
+
+def _param_text(value) -> str:
+    if value is None:
+        return "无"
+    if isinstance(value, dict):
+        return "，".join(f"{k} {v}" for k, v in value.items())
+    return str(value)

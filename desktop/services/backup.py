@@ -1,0 +1,92 @@
+"""Online backups (``sqlite3.Connection.backup``) beside the database, rotated.
+
+A backup is taken before every import, migration and restore, and once a day on first start.
+Kept: the newest 10, plus the newest one of each month.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from desktop.core.errors import StorageError
+from desktop.storage.database import Database
+
+KEEP_LATEST = 10
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}(?:-\d+)?)(?:-(?P<why>[^.]*))?\.db$")
+
+
+def backup_dir(db_path: Path) -> Path:
+    return db_path.parent / f"{db_path.stem}-备份"
+
+
+def backup_to(db: Database, target: Path) -> Path:
+    """Copy the whole database, consistently, while it stays open."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    if tmp.exists():
+        tmp.unlink()
+    dest = sqlite3.connect(str(tmp))
+    try:
+        db.conn.backup(dest)
+        dest.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        dest.close()
+    tmp.replace(target)
+    return target
+
+
+def backup_before(db: Database, reason: str, *, now: datetime | None = None) -> Path | None:
+    """Automatic backup before a risky operation; None for in-memory or brand-new empty data."""
+    if str(db.path) == ":memory:":
+        return None
+    has_data = db.scalar("SELECT EXISTS (SELECT 1 FROM enterprises)")
+    if not has_data:
+        return None
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    folder = backup_dir(db.path)
+    target = folder / f"{db.path.stem}-{stamp}-{_safe(reason)}.db"
+    n = 1
+    while target.exists():
+        target = folder / f"{db.path.stem}-{stamp}-{n}-{_safe(reason)}.db"
+        n += 1
+    try:
+        backup_to(db, target)
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError(f"自动备份失败（{exc}），为安全起见操作未执行；请检查磁盘空间和文件夹权限") from exc
+    rotate(folder)
+    return target
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[\\/:*?\"<>|\s.]+", "_", text)[:30]
+
+
+def rotate(folder: Path) -> list[Path]:
+    """Delete old automatic backups: keep the newest 10 and the newest of each month."""
+    entries = []
+    for path in folder.glob("*.db"):
+        match = _NAME.match(path.name)
+        if match:
+            entries.append((match.group("stamp"), path))
+    entries.sort(reverse=True)
+    keep = {p for _, p in entries[:KEEP_LATEST]}
+    months: set[str] = set()
+    for stamp, path in entries:
+        if stamp[:6] not in months:
+            months.add(stamp[:6])
+            keep.add(path)
+    removed = []
+    for _, path in entries:
+        if path not in keep:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def list_backups(db_path: Path) -> list[Path]:
+    folder = backup_dir(db_path)
+    return sorted(folder.glob("*.db"), reverse=True) if folder.exists() else []

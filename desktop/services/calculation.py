@@ -1,0 +1,257 @@
+"""Calculating a year: the engine over the stored facts, written back in one transaction.
+
+Approved, paid, rejected and revoked awards are people's decisions: the calculation reads them
+(an approved award counts towards the cap, a rejected one does not) and never rewrites them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from desktop.core.engine import (
+    Application,
+    AwardKey,
+    AwardResult,
+    Decision,
+    EnterpriseFacts,
+    evaluate_enterprise,
+)
+from desktop.core.errors import DomainError
+from desktop.core.rules import Catalogue
+from desktop.services.applications import ApplicationInput
+from desktop.services.catalogue import load_catalogue
+from desktop.storage.database import Database, now_text
+
+Progress = Callable[[int, int, str], None]
+
+
+class Cancelled(DomainError):
+    def __init__(self, what: str = "操作") -> None:
+        super().__init__(f"已取消{what}，数据未作任何改动")
+
+
+@dataclass(frozen=True)
+class CalcSummary:
+    year: int
+    enterprises: int
+    results: int
+    inserted: int
+    updated: int
+    unchanged: int
+    deleted: int
+    locked: int
+    granted: int
+    total_fen: int
+
+
+def _app(row) -> Application:
+    return Application(
+        id=row["id"], enterprise_id=row["enterprise_id"], rule_code=row["rule_code"],
+        event_date=date.fromisoformat(row["event_date"]), basis_fen=row["basis_fen"], level=row["level"],
+        city_document=row["city_document"], same_matter_key=row["same_matter_key"],
+        manual_amount_fen=row["manual_amount_fen"], description=row["description"],
+    )
+
+
+def _codes_of(app: Application, catalogue: Catalogue) -> list[str]:
+    return [app.rule_code] if app.rule_code else catalogue.match_document(app.city_document)
+
+
+def _special_codes(catalogue: Catalogue) -> tuple[set[str], set[str]]:
+    installment, first_time = set(), set()
+    for code in catalogue.codes():
+        for version in catalogue.versions(code):
+            if version.method == "installments":
+                installment.add(code)
+            if "first_time" in version.conditions:
+                first_time.add(code)
+    return installment, first_time
+
+
+def _relevant(apps: list[Application], year: int, span: int, catalogue: Catalogue,
+              installment: set[str], first_time: set[str]) -> list[Application]:
+    """The applications whose awards fall in ``year`` plus those their checks depend on."""
+    due = []
+    for app in apps:
+        y = app.event_date.year
+        if y == year or (year - span <= y < year and set(_codes_of(app, catalogue)) & installment):
+            due.append(app)
+    if not due:
+        return []
+    keep = {a.id for a in due}
+    matters = {a.same_matter_key for a in due if a.same_matter_key}
+    need_first = any(set(_codes_of(a, catalogue)) & first_time for a in due)
+    for app in apps:
+        if app.id in keep:
+            continue
+        if app.same_matter_key and app.same_matter_key in matters:
+            keep.add(app.id)
+        elif need_first and app.event_date.year <= year and set(_codes_of(app, catalogue)) & first_time:
+            keep.add(app.id)
+    return [a for a in apps if a.id in keep]
+
+
+def compute_year(
+    db: Database,
+    year: int,
+    *,
+    catalogue: Catalogue | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> list[AwardResult]:
+    """Everything the engine says is due in ``year`` (nothing is written)."""
+    catalogue = catalogue or load_catalogue(db)
+    installment, first_time = _special_codes(catalogue)
+    span = catalogue.max_installment_span()
+    marks = ",".join("?" * len(installment)) or "NULL"
+    subquery = (
+        "SELECT DISTINCT enterprise_id FROM applications WHERE event_date BETWEEN ? AND ?"
+        f" OR (rule_code IN ({marks}) AND event_date BETWEEN ? AND ?)"
+    )
+    params = [f"{year}-01-01", f"{year}-12-31", *sorted(installment), f"{year - span}-01-01", f"{year - 1}-12-31"]
+    by_enterprise: dict[int, list[Application]] = defaultdict(list)
+    for row in db.conn.execute(
+        f"SELECT * FROM applications WHERE enterprise_id IN ({subquery}) AND event_date <= ?",
+        [*params, f"{year}-12-31"],
+    ):
+        by_enterprise[row["enterprise_id"]].append(_app(row))
+    facts_rows = db.conn.execute(f"SELECT id, above_scale FROM enterprises WHERE id IN ({subquery})", params)
+    above = {r[0]: bool(r[1]) for r in facts_rows}
+    lists: dict[int, set[int]] = defaultdict(set)
+    for eid, y in db.conn.execute(
+        f"SELECT enterprise_id, year FROM siqiang_list WHERE enterprise_id IN ({subquery})", params
+    ):
+        lists[eid].add(y)
+    decisions: dict[int, dict[AwardKey, Decision]] = defaultdict(dict)
+    for r in db.conn.execute(
+        "SELECT enterprise_id, application_id, rule_code, installment_no, status, amount_fen FROM awards"
+        f" WHERE status <> '草稿' AND enterprise_id IN ({subquery})", params,
+    ):
+        decisions[r[0]][(r[1], r[2], r[3])] = Decision(r[4], r[5])
+
+    results: list[AwardResult] = []
+    total = len(by_enterprise)
+    for done, (eid, apps) in enumerate(by_enterprise.items(), start=1):
+        if cancel is not None and done % 500 == 0 and cancel.is_set():
+            raise Cancelled("计算")
+        if progress is not None and done % 2000 == 0:
+            progress(done, total, f"正在计算 {done}/{total} 户企业")
+        relevant = _relevant(apps, year, span, catalogue, installment, first_time)
+        if not relevant:
+            continue
+        facts = EnterpriseFacts(eid, above.get(eid, False), frozenset(lists.get(eid, ())))
+        for result in evaluate_enterprise(relevant, facts, catalogue, decisions.get(eid)):
+            if result.year == year:
+                results.append(result)
+    return results
+
+
+def calculate_year(
+    db: Database,
+    year: int,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> CalcSummary:
+    """Recompute every not-yet-decided award of ``year`` and the installments falling due in it."""
+    from desktop.services.siqiang_lists import check_year
+
+    check_year(year)
+    results = compute_year(db, year, progress=progress, cancel=cancel)
+    existing = {
+        (r["application_id"], r["rule_code"], r["installment_no"]): r
+        for r in db.conn.execute(
+            "SELECT id, application_id, rule_code, installment_no, status, amount_fen, basis_fen, rule_id,"
+            " explanation, trace, after_expiry FROM awards WHERE year = ?", (year,)
+        )
+    }
+    at, user = now_text(), db.user
+    inserts, updates = [], []
+    unchanged = locked = granted = total_fen = 0
+    seen: set[AwardKey] = set()
+    for res in results:
+        seen.add(res.key)
+        trace = json.dumps(res.trace, ensure_ascii=False, sort_keys=True)
+        old = existing.get(res.key)
+        if old is not None and old["status"] != "草稿":
+            locked += 1
+            if old["status"] in ("已审核", "已拨付"):
+                granted += 1
+                total_fen += old["amount_fen"]
+            continue
+        if res.amount_fen > 0:
+            granted += 1
+            total_fen += res.amount_fen
+        row = {
+            "application_id": res.application_id, "enterprise_id": res.enterprise_id,
+            "rule_code": res.rule_code, "rule_id": res.rule_id, "year": res.year,
+            "installment_no": res.installment_no, "basis_fen": res.basis_fen, "amount_fen": res.amount_fen,
+            "computed_fen": res.amount_fen, "explanation": res.explanation, "trace": trace,
+            "after_expiry": int(res.after_expiry), "at": at, "user": user,
+        }
+        if old is None:
+            inserts.append(row)
+        elif (old["amount_fen"], old["basis_fen"], old["rule_id"], old["explanation"], old["trace"],
+              old["after_expiry"]) != (res.amount_fen, res.basis_fen, res.rule_id, res.explanation, trace,
+                                       int(res.after_expiry)):
+            updates.append({**row, "id": old["id"]})
+        else:
+            unchanged += 1
+    stale = [(r["id"],) for key, r in existing.items() if key not in seen and r["status"] == "草稿"]
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("计算")
+    with db.transaction():
+        db.executemany(
+            "INSERT INTO awards (application_id, enterprise_id, rule_code, rule_id, year, installment_no,"
+            " basis_fen, amount_fen, computed_fen, status, explanation, trace, after_expiry, calculated_at,"
+            " calculated_by) VALUES (:application_id, :enterprise_id, :rule_code, :rule_id, :year,"
+            " :installment_no, :basis_fen, :amount_fen, :computed_fen, '草稿', :explanation, :trace,"
+            " :after_expiry, :at, :user)",
+            inserts,
+        )
+        db.executemany(
+            "UPDATE awards SET rule_id=:rule_id, basis_fen=:basis_fen, amount_fen=:amount_fen,"
+            " computed_fen=:computed_fen, explanation=:explanation, trace=:trace, after_expiry=:after_expiry,"
+            " calculated_at=:at, calculated_by=:user WHERE id=:id AND status='草稿'",
+            updates,
+        )
+        db.executemany("DELETE FROM awards WHERE id = ? AND status = '草稿'", stale)
+        summary = CalcSummary(year, len({r.enterprise_id for r in results}), len(results), len(inserts),
+                              len(updates), unchanged, len(stale), locked, granted, total_fen)
+        db.log("计算", "awards", year, None, {
+            "year": year, "inserted": summary.inserted, "updated": summary.updated,
+            "deleted": summary.deleted, "locked": locked, "total_fen": total_fen,
+        })
+    if progress is not None:
+        progress(len(results), len(results), "计算完成")
+    return summary
+
+
+def preview_application(db: Database, item: ApplicationInput, *, application_id: int | None = None) -> list[AwardResult]:
+    """What ``item`` would be awarded if saved now (for the form's live preview); writes nothing."""
+    catalogue = load_catalogue(db)
+    pending_id = application_id if application_id is not None else -1
+    new = Application(
+        id=pending_id if pending_id > 0 else 2**62, enterprise_id=item.enterprise_id, rule_code=item.rule_code,
+        event_date=item.event_date, basis_fen=item.basis_fen, level=item.level,
+        city_document=item.city_document, same_matter_key=item.same_matter_key,
+        manual_amount_fen=item.manual_amount_fen, description=item.description,
+    )
+    apps = [_app(r) for r in db.query(
+        "SELECT * FROM applications WHERE enterprise_id = ? AND id <> ?", (item.enterprise_id, pending_id))]
+    apps.append(new)
+    row = db.one("SELECT above_scale FROM enterprises WHERE id = ?", (item.enterprise_id,))
+    years = frozenset(r[0] for r in db.query("SELECT year FROM siqiang_list WHERE enterprise_id = ?",
+                                             (item.enterprise_id,)))
+    decisions = {
+        (r[0], r[1], r[2]): Decision(r[3], r[4])
+        for r in db.query("SELECT application_id, rule_code, installment_no, status, amount_fen FROM awards"
+                          " WHERE enterprise_id = ? AND status <> '草稿'", (item.enterprise_id,))
+    }
+    facts = EnterpriseFacts(item.enterprise_id, bool(row and row[0]), years)
+    return [r for r in evaluate_enterprise(apps, facts, catalogue, decisions) if r.application_id == new.id]

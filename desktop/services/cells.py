@@ -1,0 +1,117 @@
+"""Turning what a clerk typed (in a form or a workbook cell) into typed values, or a Chinese error.
+
+Shared by the import service and the forms, so a value is accepted or refused the same way
+everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from desktop.core.errors import ValidationError
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_TEXT = 200
+
+
+def clean_text(value: Any) -> str:
+    """Cell → trimmed text ('' for empty); numbers written without a trailing .0."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def text_field(value: Any, field: str, *, required: bool = False, max_length: int = MAX_TEXT) -> str | None:
+    """A free-text field: trimmed, NFKC-normalised spaces, no control characters, bounded length."""
+    text = clean_text(value)
+    text = text.replace("\u3000", " ").strip()
+    if _CONTROL.search(text):
+        raise ValidationError(f"{field}含有不可见的控制字符", field=field)
+    if not text:
+        if required:
+            raise ValidationError(f"{field}不能为空", field=field)
+        return None
+    if len(text) > max_length:
+        raise ValidationError(f"{field}过长（{len(text)}个字，最多{max_length}个字）", field=field)
+    return text
+
+
+def parse_date(value: Any, *, field: str = "日期") -> date:
+    """Excel date, datetime, or text 2024-03-15 / 2024/3/15 / 2024年3月15日 (years 2000–2100)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(f"{field}不能为空", field=field)
+    if isinstance(value, datetime):
+        result = value.date()
+    elif isinstance(value, date):
+        result = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value) or not 1 <= value < 2958466:
+            raise ValidationError(f"{field}“{value}”不是有效日期", field=field)
+        result = (datetime(1899, 12, 30) + timedelta(days=float(value))).date()
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
+        text = text.split("T")[0] if re.match(r"^\d{4}-\d{2}-\d{2}T", text) else text
+        text = re.sub(r"\s+00:00(:00)?$", "", text)
+        for pattern in _DATE_PATTERNS:
+            match = pattern.match(text)
+            if match:
+                try:
+                    result = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+                except ValueError:
+                    raise ValidationError(f"{field}“{value}”不是有效日期", field=field) from None
+                break
+        else:
+            raise ValidationError(
+                f"{field}“{value}”无法识别，请写成2024-03-15、2024/3/15或2024年3月15日", field=field
+            )
+    if not 2000 <= result.year <= 2100:
+        raise ValidationError(f"{field}“{result.isoformat()}”超出合理范围（2000—2100年）", field=field)
+    return result
+
+
+_YES = {"是", "y", "yes", "1", "true", "规上", "√", "✓"}
+_NO = {"否", "n", "no", "0", "false", "规下", ""}
+
+
+def parse_yes_no(value: Any, *, field: str) -> bool:
+    text = unicodedata.normalize("NFKC", clean_text(value)).strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ValidationError(f"{field}只能填“是”或“否”，实际为“{clean_text(value)}”", field=field)
+
+
+def parse_choice(value: Any, choices: tuple[str, ...] | list[str], *, field: str, required: bool) -> str | None:
+    text = clean_text(value)
+    text = unicodedata.normalize("NFKC", text).replace(" ", "") if text else text
+    if not text:
+        if required:
+            raise ValidationError(f"{field}不能为空", field=field)
+        return None
+    aliases = {"新医药": "医药健康", "大数据": "电子信息", "国家": "国家级", "省": "省级", "市": "市级"}
+    text = aliases.get(text, text)
+    if text not in choices:
+        raise ValidationError(f"{field}“{clean_text(value)}”不在可选范围内（{'、'.join(choices)}）", field=field)
+    return text
+
+
+def normalize_header(text: Any) -> str:
+    """Header cell → comparable key: trimmed, NFKC (full-width brackets become half-width), no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", clean_text(text)))

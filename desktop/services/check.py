@@ -1,0 +1,91 @@
+"""``check``: SQLite's own checks, the change-log chain and the domain's invariants."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from desktop.core.money import format_yuan
+from desktop.services.awards import approved_hash
+from desktop.services.catalogue import load_catalogue
+from desktop.storage.database import GENESIS_HASH, Database, log_entry_hash
+
+
+@dataclass
+class CheckReport:
+    problems: list[str] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        out = [f"[通过] {p}" for p in self.passed] + [f"[错误] {p}" for p in self.problems]
+        out.append("检查结果：全部正常" if self.ok else f"检查结果：发现{len(self.problems)}处问题")
+        return out
+
+
+def run_check(db: Database) -> CheckReport:
+    report = CheckReport()
+    integrity = [r[0] for r in db.query("PRAGMA integrity_check")]
+    if integrity == ["ok"]:
+        report.passed.append("数据库文件完整性（integrity_check）")
+    else:
+        report.problems.extend(f"数据库文件损坏：{line}" for line in integrity[:20])
+    fk = db.query("PRAGMA foreign_key_check")
+    if fk:
+        report.problems.extend(f"外键错误：表{r[0]}第{r[1]}行引用的{r[2]}记录不存在" for r in fk[:50])
+    else:
+        report.passed.append("外键引用（foreign_key_check）")
+
+    prev = GENESIS_HASH
+    broken = 0
+    for row in db.conn.execute("SELECT * FROM change_log ORDER BY id"):
+        expected = log_entry_hash(prev, dict(row))
+        if row["prev_hash"] != prev or row["hash"] != expected:
+            report.problems.append(f"变更日志第{row['id']}条被改动或链条断开（哈希不符）")
+            broken += 1
+            if broken >= 20:
+                break
+        prev = row["hash"]
+    if not broken:
+        report.passed.append("变更日志哈希链")
+
+    catalogue = load_catalogue(db)
+    caps: dict[tuple[int, str, int], int] = {}
+    bad_before = len(report.problems)
+    for row in db.conn.execute(
+        "SELECT a.*, e.name FROM awards a JOIN enterprises e ON e.id = a.enterprise_id"
+        " WHERE a.status IN ('草稿','已审核','已拨付')"
+    ):
+        if row["status"] in ("已审核", "已拨付") and row["approved_hash"] != approved_hash(row):
+            report.problems.append(f"核定结果{row['id']}（{row['name']} {row['rule_code']}）审核后被改动，与审核时的指纹不符")
+        if row["rule_id"] and row["installment_no"] == 0:
+            rule = next((v for v in catalogue.versions(row["rule_code"]) if v.rule_id == row["rule_id"]), None)
+            if rule is not None and rule.method == "ratio":
+                cap = rule.cap_fen()
+                if cap is not None:
+                    scope = (row["enterprise_id"], row["rule_code"], row["year"]) \
+                        if rule.cap_scope() == "per-enterprise-rule-year" else (row["id"], "", 0)
+                    caps[scope] = caps.get(scope, 0) + row["amount_fen"]
+                    if caps[scope] > cap:
+                        report.problems.append(
+                            f"核定结果{row['id']}（{row['name']} {row['rule_code']} {row['year']}年度）"
+                            f"累计 {format_yuan(caps[scope])} 元，超过上限 {format_yuan(cap)} 元")
+    for row in db.conn.execute(
+        "SELECT a.application_id, a.rule_code, sum(a.amount_fen) AS total, count(*) AS n, e.name, r.params"
+        " FROM awards a JOIN enterprises e ON e.id = a.enterprise_id JOIN rules r ON r.id = a.rule_id"
+        " WHERE r.method = 'installments' AND a.status IN ('已审核','已拨付')"
+        " GROUP BY a.application_id, a.rule_code"
+    ):
+        params = json.loads(row["params"])
+        from desktop.core.money import parse_amount
+
+        full = parse_amount(params["one_time"]) + parse_amount(params["yearly"]) * int(params["years"])
+        if row["total"] > full:
+            report.problems.append(f"事项{row['application_id']}（{row['name']} {row['rule_code']}）分年兑现合计"
+                                   f" {format_yuan(row['total'])} 元超过条款总额 {format_yuan(full)} 元")
+    if len(report.problems) == bad_before:
+        report.passed.append("核定结果不超上限、审核指纹一致、分年兑现不超总额")
+    return report

@@ -1,0 +1,178 @@
+"""A demo database: fictional enterprises over the towns, 四强 lists 2021–2025 and matters that
+cover every rule, calculated year by year, with some approved, paid and rejected.
+
+Deterministic (fixed seed), so screenshots and rendered reports are the same on every machine.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from desktop.core.creditcode import CHARSET, make_credit_code
+from desktop.services.applications import ApplicationInput, insert_applications
+from desktop.services.awards import approve, mark_paid, reject
+from desktop.services.calculation import calculate_year
+from desktop.services.registry import INDUSTRIES, EnterpriseInput, towns, upsert_enterprises
+from desktop.services.siqiang_lists import replace_list
+from desktop.storage.database import Database
+
+_PREFIX = ["齐鑫", "鲁华", "泰宏", "稷宏", "淄江", "临宇", "华晟", "恒润", "金鼎", "瑞祥", "齐悦", "鼎盛",
+           "博远", "海川", "齐创", "天衡", "正元", "凯瑞", "康桥", "宏图", "聚能", "远航", "明德", "新岭",
+           "晨曦", "金桥", "信达", "丰源", "嘉禾", "同力", "锦程", "中齐"]
+_TRADE = {
+    "新材料": ["新材料", "高分子材料", "化工新材料", "特种陶瓷", "尼龙材料", "稀土材料"],
+    "智能装备": ["智能装备", "机械制造", "汽车零部件", "自动化设备", "光伏科技", "精密机械"],
+    "医药健康": ["医药", "生物科技", "医疗器械", "健康防护用品", "制药"],
+    "电子信息": ["电子科技", "信息技术", "大数据科技", "半导体", "软件科技"],
+    None: ["机械", "建材", "纺织", "化工", "食品"],
+}
+_SUFFIX = ["有限公司", "股份有限公司", "有限责任公司"]
+YEARS = (2021, 2022, 2023, 2024, 2025)
+
+
+def _name(rng: random.Random, industry: str | None, used: set[str]) -> str:
+    while True:
+        name = f"淄博{rng.choice(_PREFIX)}{rng.choice(_TRADE[industry])}{rng.choice(_SUFFIX)}"
+        if name not in used:
+            used.add(name)
+            return name
+
+
+def _code(rng: random.Random) -> str:
+    body = "".join(rng.choice("0123456789" if i < 2 else CHARSET[:31]) for i in range(8))
+    return make_credit_code("9", "1", "370305", "MA" + body[2:])
+
+
+def _day(rng: random.Random, year: int, start: date | None = None) -> date:
+    first = start or date(year, 1, 5)
+    return first + timedelta(days=rng.randrange(0, (date(year, 12, 20) - first).days))
+
+
+def build_demo(db: Database, *, enterprises: int = 240, seed: int = 2021) -> str:
+    """Fill an empty database with demo data; returns a one-line summary."""
+    from desktop.core.errors import Conflict
+
+    if db.scalar("SELECT count(*) FROM enterprises"):
+        raise Conflict("数据库中已有企业数据，演示数据只能生成在新的空数据库中")
+    rng = random.Random(seed)
+    town_names = [t.name for t in towns(db)]
+    used: set[str] = set()
+    items = []
+    long_name = "淄博齐鲁高端化工新材料产业链协同创新与智能制造示范基地建设运营管理有限公司"
+    for i in range(enterprises):
+        industry = rng.choice([*INDUSTRIES, *INDUSTRIES, None])
+        name = long_name if i == 7 else _name(rng, industry, used)
+        items.append(EnterpriseInput(
+            credit_code=_code(rng), name=name, town=town_names[i % len(town_names)],
+            above_scale=rng.random() < 0.7, industry=industry,
+            contact=rng.choice(["王", "李", "张", "刘", "陈", "杨", "赵"]) + rng.choice(["经理", "主任", "会计"]),
+            phone=f"0533-7{rng.randrange(100000, 999999)}",
+        ))
+    upsert_enterprises(db, items, action="演示")
+    ids = {r[0]: r[1] for r in db.query("SELECT credit_code, id FROM enterprises")}
+    siqiang = [ids[e.credit_code] for e in items if e.industry]
+    # Lists: a core present every year, plus newcomers each year (LZ41-3 candidates) and leavers.
+    on_list: dict[int, set[int]] = {}
+    pool = list(siqiang)
+    rng.shuffle(pool)
+    current = set(pool[: len(pool) // 2])
+    later = pool[len(pool) // 2:]
+    for year in YEARS:
+        newcomers = {later.pop() for _ in range(min(8, len(later)))}
+        leavers = set(rng.sample(sorted(current), 3)) if year > 2021 else set()
+        current = (current - leavers) | newcomers
+        on_list[year] = set(current)
+        replace_list(db, year, set(current))
+
+    apps: list[ApplicationInput] = []
+    code_of = {v: k for k, v in ids.items()}
+
+    def add(eid: int, rule: str | None, when: date, **kw) -> None:
+        apps.append(ApplicationInput(enterprise_id=eid, credit_code=code_of[eid], rule_code=rule,
+                                     event_date=when, **kw))
+
+    listed = {y: sorted(on_list[y]) for y in YEARS}
+    all_ids = sorted(ids.values())
+    for year in (*YEARS, 2026):
+        base_year = min(year, 2025)
+        start = date(2021, 4, 26) if year == 2021 else None
+        for eid in rng.sample(listed[base_year], 10):  # LZ41-2, some by city document only
+            basis = rng.randrange(30_000_000, 700_000_000)
+            if rng.random() < 0.4:
+                add(eid, None, _day(rng, year, start), basis_fen=basis, city_document="淄政办字〔2021〕7号",
+                    description="市级四强产业扶持资金到账")
+            else:
+                add(eid, "LZ41-2", _day(rng, year, start), basis_fen=basis, description="市级扶持资金到账")
+        for eid in rng.sample(listed[base_year], 3):  # LZ41-1A insurance premium
+            add(eid, "LZ41-1A", _day(rng, year, start), basis_fen=rng.randrange(20_000_000, 250_000_000),
+                description="首台（套）保险补偿保费")
+        for eid in rng.sample(all_ids, 4):
+            add(eid, "LZ41-5A", _day(rng, year, start), basis_fen=rng.randrange(5_000_000, 800_000_000),
+                description="市级设备购置补助")
+        for eid in rng.sample(all_ids, 2):
+            add(eid, None, _day(rng, year, start), basis_fen=rng.randrange(5_000_000, 90_000_000),
+                city_document="淄政办发〔2020〕11号", description="工业互联网扶持资金")
+        for eid in rng.sample(all_ids, 2):
+            add(eid, "LZ41-8A", _day(rng, year, start), basis_fen=rng.randrange(50_000_000, 500_000_000),
+                city_document="淄政发〔2020〕14号", description="跨越发展扶持资金")
+        for eid in rng.sample(all_ids, 2):
+            add(eid, "LZ41-6B", _day(rng, year, start), description="两化融合管理体系贯标认定")
+        for eid in rng.sample(all_ids, 1):
+            add(eid, "LZ41-6C", _day(rng, year, start), description="市智慧工厂认定")
+        for eid in rng.sample(all_ids, 2):
+            add(eid, "LZ41-6D", _day(rng, year, start), description="市智能车间认定")
+        for eid in rng.sample(all_ids, 1):
+            add(eid, "LZ41-8C", _day(rng, year, start), level="市级", description="瞪羚企业")
+        for eid, lvl in zip(rng.sample(all_ids, 2), ("国家级", "省级"), strict=True):
+            add(eid, "LZ41-10A", _day(rng, year, start), level=lvl, description="技术创新示范企业")
+        for eid, lvl in zip(rng.sample(all_ids, 2), ("省级", "市级"), strict=True):
+            add(eid, "LZ41-10B", _day(rng, year, start), level=lvl, description="一企一技术研发中心")
+        for eid, lvl in zip(rng.sample(all_ids, 2), ("省级", "市级"), strict=True):
+            add(eid, "LZ41-10C", _day(rng, year, start), level=lvl, description="工业设计项目")
+        manual = (("LZ41-1B", "鲁财社〔2018〕29号", "仿制药一致性评价通过"), ("LZ41-4", None, "招商引资项目落地"),
+                  ("LZ41-5B", None, "智能化改造项目"), ("LZ41-7", "临发〔2020〕10号", "五个优化项目"),
+                  ("LZ41-8B", "临办发〔2019〕11号", "省级单项冠军"))
+        code, doc, why = manual[year % len(manual)]
+        add(rng.choice(all_ids), code, _day(rng, year, start), manual_amount_fen=rng.randrange(5, 60) * 1_000_000,
+            city_document=doc, description=why)
+        if year in on_list and year > 2021:  # newly listed, above scale → LZ41-3
+            newly = [e for e in on_list[year] if not any(e in on_list[y] for y in YEARS if y < year)]
+            for eid in newly[:4]:
+                add(eid, "LZ41-3", _day(rng, year, date(year, 3, 1)), basis_fen=rng.randrange(20_000_000, 400_000_000),
+                    description="上年度税收区级财力贡献")
+    # Cap carried across two receipts (worked example), 就高不重复, installments, first-time repeat.
+    e1, e2, e3, e4 = listed[2024][0], listed[2024][1], all_ids[5], all_ids[6]
+    add(e1, "LZ41-2", date(2024, 3, 15), basis_fen=320_500_000, description="第一笔市级资金")
+    add(e1, "LZ41-2", date(2024, 9, 20), basis_fen=200_000_000, description="第二笔市级资金")
+    add(e2, "LZ41-10B", date(2023, 5, 8), level="省级", same_matter_key="研发中心2023", description="省级研发中心")
+    add(e2, "LZ41-10C", date(2023, 5, 8), level="省级", same_matter_key="研发中心2023", description="同一项目另报工业设计")
+    add(e3, "LZ41-9A", date(2023, 6, 15), description="新认定省级制造业创新中心")
+    add(e4, "LZ41-9A", date(2022, 8, 1), description="新认定省级技术创新中心")
+    add(e4, "LZ41-9B", date(2025, 7, 1), description="升级为国家级创新中心")
+    add(e3, "LZ41-6B", date(2022, 4, 1), description="两化融合贯标认定")
+    add(e3, "LZ41-6B", date(2024, 4, 1), description="两化融合贯标再次认定")
+    add(e3, "LZ41-5A", date(2021, 3, 1), basis_fen=12_345_678, description="政策施行前的补助")
+    add(e4, "LZ41-5A", date(2026, 3, 1), basis_fen=10_000_000, description="政策到期后的补助")
+    seen: set[str] = set()
+    unique = []
+    for a in apps:
+        if a.identity_key not in seen:
+            seen.add(a.identity_key)
+            unique.append(a)
+    insert_applications(db, unique, source="演示")
+
+    for year in (*YEARS, 2026):
+        calculate_year(db, year)
+    for year in (2021, 2022, 2023):
+        approve(db, year)
+    paid = [r[0] for r in db.query("SELECT id FROM awards WHERE year IN (2021, 2022) AND status = '已审核'")]
+    mark_paid(db, paid)
+    draft = db.one("SELECT id FROM awards WHERE year = 2024 AND status = '草稿' AND amount_fen > 0"
+                   " AND rule_code = 'LZ41-6D' ORDER BY id LIMIT 1")
+    if draft:
+        reject(db, draft[0], "企业申报材料不全，经复核不予奖补")
+    for year in (2024, 2025, 2026):
+        calculate_year(db, year)
+    n_awards = db.scalar("SELECT count(*) FROM awards")
+    return f"{len(items)}户企业，{len(unique)}个奖补事项，{n_awards}条核定结果"

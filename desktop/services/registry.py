@@ -1,0 +1,261 @@
+"""The enterprise registry (企业名录) and the towns (所属镇街)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from desktop.core.creditcode import validate_credit_code
+from desktop.core.errors import Conflict, NotFound, ValidationError
+from desktop.services.cells import parse_choice, parse_yes_no, text_field
+from desktop.storage.database import Database, now_text
+
+INDUSTRIES: tuple[str, ...] = ("新材料", "智能装备", "医药健康", "电子信息")
+
+
+@dataclass(frozen=True)
+class Town:
+    id: int
+    name: str
+    sort_order: int
+
+
+def towns(db: Database) -> list[Town]:
+    return [Town(r["id"], r["name"], r["sort_order"])
+            for r in db.query("SELECT id, name, sort_order FROM towns WHERE active = 1 ORDER BY sort_order, id")]
+
+
+def town_ids_by_name(db: Database) -> dict[str, int]:
+    return {t.name: t.id for t in towns(db)}
+
+
+def add_town(db: Database, name: str) -> int:
+    name = text_field(name, "镇街名称", required=True, max_length=40) or ""
+    if db.scalar("SELECT id FROM towns WHERE name = ?", (name,)):
+        raise Conflict(f"镇街“{name}”已存在")
+    with db.transaction():
+        order = (db.scalar("SELECT max(sort_order) FROM towns") or 0) + 1
+        town_id = db.execute("INSERT INTO towns (name, sort_order) VALUES (?, ?)", (name, order)).lastrowid
+        db.log("新增", "towns", town_id, None, {"name": name})
+    return int(town_id)
+
+
+@dataclass(frozen=True)
+class EnterpriseInput:
+    """One enterprise as entered (form or workbook row), already validated."""
+
+    credit_code: str
+    name: str
+    town: str
+    above_scale: bool
+    industry: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+
+
+def parse_enterprise(
+    *,
+    credit_code: object,
+    name: object,
+    town: object,
+    above_scale: object = "否",
+    industry: object = None,
+    contact: object = None,
+    phone: object = None,
+    known_towns: Iterable[str],
+) -> EnterpriseInput:
+    """Validate raw values; raises ValidationError naming the first bad field."""
+    code = validate_credit_code(str(credit_code or ""))
+    name_text = text_field(name, "企业名称", required=True, max_length=100) or ""
+    town_text = text_field(town, "所属镇街", required=True, max_length=40) or ""
+    known = list(known_towns)
+    if town_text not in known:
+        raise ValidationError(f"所属镇街“{town_text}”不在镇街表中", field="所属镇街")
+    return EnterpriseInput(
+        credit_code=code,
+        name=name_text,
+        town=town_text,
+        above_scale=parse_yes_no(above_scale, field="是否规上"),
+        industry=parse_choice(industry, INDUSTRIES, field="四强产业", required=False),
+        contact=text_field(contact, "联系人", max_length=40),
+        phone=text_field(phone, "联系电话", max_length=40),
+    )
+
+
+@dataclass(frozen=True)
+class Enterprise:
+    id: int
+    credit_code: str
+    name: str
+    town_id: int
+    town: str
+    above_scale: bool
+    industry: str | None
+    contact: str | None
+    phone: str | None
+
+
+_ENTERPRISE_SQL = (
+    "SELECT e.*, t.name AS town FROM enterprises e JOIN towns t ON t.id = e.town_id"
+)
+
+
+def _enterprise(row) -> Enterprise:
+    return Enterprise(row["id"], row["credit_code"], row["name"], row["town_id"], row["town"],
+                      bool(row["above_scale"]), row["industry"], row["contact"], row["phone"])
+
+
+def get_enterprise(db: Database, enterprise_id: int) -> Enterprise:
+    row = db.one(_ENTERPRISE_SQL + " WHERE e.id = ?", (enterprise_id,))
+    if row is None:
+        raise NotFound(f"企业记录{enterprise_id}不存在")
+    return _enterprise(row)
+
+
+def find_by_code(db: Database, credit_code: str) -> Enterprise | None:
+    row = db.one(_ENTERPRISE_SQL + " WHERE e.credit_code = ?", (credit_code,))
+    return _enterprise(row) if row else None
+
+
+def all_enterprises(db: Database) -> list[Enterprise]:
+    return [_enterprise(r) for r in db.query(_ENTERPRISE_SQL + " ORDER BY t.sort_order, e.name")]
+
+
+@dataclass(frozen=True)
+class UpsertSummary:
+    added: int
+    updated: int
+    unchanged: int
+
+
+def _record(item: EnterpriseInput, town_id: int) -> dict:
+    return {"credit_code": item.credit_code, "name": item.name, "town_id": town_id,
+            "above_scale": int(item.above_scale), "industry": item.industry,
+            "contact": item.contact, "phone": item.phone}
+
+
+def upsert_enterprises(db: Database, items: list[EnterpriseInput], *, action: str = "导入") -> UpsertSummary:
+    """Insert new enterprises and update changed ones, by credit code, in one transaction."""
+    town_ids = town_ids_by_name(db)
+    existing = {
+        r["credit_code"]: dict(r)
+        for r in db.query("SELECT id, credit_code, name, town_id, above_scale, industry, contact, phone FROM enterprises")
+    } if len(items) > 200 else {
+        r["credit_code"]: dict(r)
+        for code in {i.credit_code for i in items}
+        for r in db.query("SELECT id, credit_code, name, town_id, above_scale, industry, contact, phone"
+                          " FROM enterprises WHERE credit_code = ?", (code,))
+    }
+    at = now_text()
+    inserts, updates, log = [], [], []
+    unchanged = 0
+    for item in items:
+        record = _record(item, town_ids[item.town])
+        old = existing.get(item.credit_code)
+        if old is None:
+            inserts.append({**record, "created_at": at, "created_by": db.user, "updated_at": at, "updated_by": db.user})
+            log.append((action + "新增", "enterprises", item.credit_code, None, record))
+            existing[item.credit_code] = {**record, "id": None}
+        else:
+            before = {k: old[k] for k in record}
+            if before == record:
+                unchanged += 1
+                continue
+            updates.append({**record, "updated_at": at, "updated_by": db.user})
+            changed_old = {k: v for k, v in before.items() if record[k] != v}
+            changed_new = {k: record[k] for k in changed_old}
+            log.append((action + "修改", "enterprises", item.credit_code, changed_old, changed_new))
+    with db.transaction():
+        db.executemany(
+            "INSERT INTO enterprises (credit_code, name, town_id, above_scale, industry, contact, phone,"
+            " created_at, created_by, updated_at, updated_by) VALUES (:credit_code, :name, :town_id,"
+            " :above_scale, :industry, :contact, :phone, :created_at, :created_by, :updated_at, :updated_by)",
+            inserts,
+        )
+        db.executemany(
+            "UPDATE enterprises SET name = :name, town_id = :town_id, above_scale = :above_scale,"
+            " industry = :industry, contact = :contact, phone = :phone, updated_at = :updated_at,"
+            " updated_by = :updated_by WHERE credit_code = :credit_code",
+            updates,
+        )
+        db.log_many(log)
+    return UpsertSummary(len(inserts), len(updates), unchanged)
+
+
+def save_enterprise(db: Database, item: EnterpriseInput, *, enterprise_id: int | None = None) -> int:
+    """Create (enterprise_id None) or edit one enterprise from the form."""
+    other = find_by_code(db, item.credit_code)
+    if enterprise_id is None:
+        if other is not None:
+            raise Conflict(f"统一社会信用代码{item.credit_code}已登记为“{other.name}”", )
+        upsert_enterprises(db, [item], action="录入")
+        found = find_by_code(db, item.credit_code)
+        assert found is not None
+        return found.id
+    current = get_enterprise(db, enterprise_id)
+    if other is not None and other.id != enterprise_id:
+        raise Conflict(f"统一社会信用代码{item.credit_code}已登记为“{other.name}”")
+    town_id = town_ids_by_name(db)[item.town]
+    record = _record(item, town_id)
+    old = {k: v for k, v in asdict(current).items() if k in record}
+    old["town_id"] = current.town_id
+    old["above_scale"] = int(current.above_scale)
+    with db.transaction():
+        db.execute(
+            "UPDATE enterprises SET credit_code = :credit_code, name = :name, town_id = :town_id,"
+            " above_scale = :above_scale, industry = :industry, contact = :contact, phone = :phone,"
+            " updated_at = :at, updated_by = :user WHERE id = :id",
+            {**record, "at": now_text(), "user": db.user, "id": enterprise_id},
+        )
+        db.log("修改", "enterprises", item.credit_code,
+               {k: v for k, v in old.items() if record.get(k) != v},
+               {k: v for k, v in record.items() if old.get(k) != v})
+    return enterprise_id
+
+
+@dataclass(frozen=True)
+class EnterpriseFilter:
+    text: str = ""
+    town_id: int | None = None
+    industry: str | None = None
+    above_scale: bool | None = None
+    on_list_year: int | None = None
+
+
+def search_enterprise_ids(db: Database, flt: EnterpriseFilter, *, limit: int | None = None) -> list[int]:
+    """Ids of matching enterprises in display order (town, name); substring match on name and code."""
+    where, params = [], []
+    if flt.text.strip():
+        where.append("(e.name LIKE ? ESCAPE '\\' OR e.credit_code LIKE ? ESCAPE '\\')")
+        needle = "%" + flt.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params += [needle, needle.upper()]
+    if flt.town_id is not None:
+        where.append("e.town_id = ?")
+        params.append(flt.town_id)
+    if flt.industry:
+        where.append("e.industry = ?")
+        params.append(flt.industry)
+    if flt.above_scale is not None:
+        where.append("e.above_scale = ?")
+        params.append(int(flt.above_scale))
+    if flt.on_list_year is not None:
+        where.append("EXISTS (SELECT 1 FROM siqiang_list l WHERE l.year = ? AND l.enterprise_id = e.id)")
+        params.append(flt.on_list_year)
+    sql = "SELECT e.id FROM enterprises e"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY e.town_id, e.name"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [r[0] for r in db.conn.execute(sql, params)]
+
+
+def enterprises_by_ids(db: Database, ids: list[int]) -> dict[int, Enterprise]:
+    """Fetch a window of rows for a table view (a few hundred at a time)."""
+    out: dict[int, Enterprise] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.query(_ENTERPRISE_SQL + f" WHERE e.id IN ({marks})", chunk):
+            out[row["id"]] = _enterprise(row)
+    return out

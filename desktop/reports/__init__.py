@@ -1,0 +1,144 @@
+"""Reports: every report as an Excel workbook and as a PDF showing the same numbers.
+
+``export_report(db, name, fmt, out_path, ...)`` is the one entry point for the GUI and the CLI.
+Qt-free; openpyxl and reportlab are imported only when a report is written.
+
+Report names: ``detail`` (奖补明细表, sheets 奖补明细 + 不予奖补), ``summary`` (汇总表 by rule and by
+town), ``ledger`` (单户企业奖补台账, needs ``credit_code``), ``installments`` (多年度兑现计划),
+``assessment`` (镇街考核加分统计).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from desktop.core.errors import ValidationError
+from desktop.reports.common import ExportCancelled, Progress, Ticker, check_unit
+from desktop.storage.database import Database
+
+__all__ = ["REPORTS", "FORMATS", "ExportCancelled", "ExportResult", "build_report", "export_report"]
+
+REPORTS: dict[str, str] = {
+    "detail": "奖补明细表",
+    "summary": "奖补汇总表",
+    "ledger": "单户企业奖补台账",
+    "installments": "多年度兑现计划",
+    "assessment": "镇街考核加分统计表",
+}
+FORMATS = ("xlsx", "pdf")
+_FORMAT_ALIASES = {"excel": "xlsx", "xlsx": "xlsx", "pdf": "pdf"}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    rows: int  # data rows written (all tables, without 合计 rows)
+    pages: int | None = None  # PDF pages (None for a workbook)
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_report(
+    db: Database,
+    name: str,
+    *,
+    year: int | None = None,
+    credit_code: str | None = None,
+    unit: str = "元",
+    org: str = "临淄区工业和信息化局",
+    as_of: date | None = None,
+):
+    """The :class:`~desktop.reports.data.Report` named ``name`` (what both formats render)."""
+    from desktop.reports import data
+
+    check_unit(unit)
+    as_of = as_of or date.today()
+    if name not in REPORTS:
+        known = "、".join(f"{k}（{v}）" for k, v in REPORTS.items())
+        raise ValidationError(f"没有名为“{name}”的报表，可选：{known}", field="报表")
+    if name in ("detail", "summary", "assessment") and year is None:
+        year = data.default_year(db, as_of)
+    if name == "detail":
+        tables = data.detail_report(db, year, unit=unit)
+        title = tables[0].title
+    elif name == "summary":
+        tables = data.summary_report(db, year, unit=unit)
+        title = f"{year}年度四强产业配套奖补汇总表"
+    elif name == "ledger":
+        if not credit_code:
+            raise ValidationError("单户企业奖补台账需要指定企业的统一社会信用代码", field="统一社会信用代码")
+        enterprise, tables = data.ledger_report(db, credit_code, unit=unit)
+        title = f"单户企业奖补台账（{enterprise}）"
+    elif name == "installments":
+        tables = data.installments_report(db, year=year, unit=unit)
+        title = tables[0].title if tables else "四强产业配套奖补多年度兑现计划"
+    else:
+        tables = data.assessment_report(db, year, unit=unit)
+        title = tables[0].title
+    return data.Report(name=name, title=title, tables=tables, org=org, as_of=as_of, unit=unit)
+
+
+def export_report(
+    db: Database,
+    name: str,
+    fmt: str,
+    out_path: str | os.PathLike[str],
+    *,
+    year: int | None = None,
+    credit_code: str | None = None,
+    unit: str = "元",
+    org: str = "临淄区工业和信息化局",
+    as_of: date | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportResult:
+    """Write report ``name`` as ``fmt`` (``xlsx``/``excel`` or ``pdf``) to ``out_path``.
+
+    The file is written to a temporary file in the same folder and moved into place at the end, so
+    a cancelled (:class:`ExportCancelled`) or failed export leaves no half-written file and never
+    damages an existing one. ``progress(done, total, message)`` is called per chunk of rows;
+    ``cancel`` is polled at the same points. ``as_of`` is the 填报日期 (default: today).
+    """
+    kind = _FORMAT_ALIASES.get(str(fmt).lower())
+    if kind is None:
+        raise ValidationError(f"导出格式“{fmt}”无效，应为 xlsx 或 pdf", field="格式")
+    out = Path(out_path)
+    if out.is_dir():
+        raise ValidationError(f"导出位置“{out}”是文件夹，请指定文件名", field="文件")
+    if not out.parent.exists():
+        raise ValidationError(f"文件夹“{out.parent}”不存在", field="文件")
+    ticker = Ticker(1, progress, cancel)
+    ticker.check()
+    report = build_report(db, name, year=year, credit_code=credit_code, unit=unit, org=org, as_of=as_of)
+    rows = report.row_count
+    ticker.total = max(rows, 1) + (1 if kind == "xlsx" else rows // 2 + 1)
+    ticker.report(0, "已读取数据")
+
+    warnings: list[str] = []
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".{kind}.tmp", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    pages: int | None = None
+    try:
+        if kind == "xlsx":
+            from desktop.reports.excel import render_excel
+
+            render_excel(report, tmp, ticker)
+        else:
+            from desktop.reports.pdf import missing_glyphs, render_pdf
+
+            missing = missing_glyphs(report.all_text())
+            if missing:
+                warnings.append("内置字体缺少字符：" + "".join(sorted(missing)))
+            pages = render_pdf(report, tmp, ticker)
+        ticker.check()
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    ticker.report(ticker.total, "导出完成")
+    return ExportResult(path=out, rows=rows, pages=pages, warnings=warnings)

@@ -25,7 +25,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="siqiang", description="四强产业配套奖补管理系统（临淄区工业和信息化局）命令行")
+    p = _Parser(
+        prog="siqiang", description="四强产业配套奖补管理系统（临淄区工业和信息化局）命令行"
+    )
     p.add_argument("--db", type=Path, help="数据库文件（默认为用户数据目录中的数据库）")
     p.add_argument("--user", help="操作人（记入变更日志）")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -109,7 +111,9 @@ def print_table(rows: list[dict[str, Any]], out=None) -> None:
     widths = [max(_width(h), *(_width(c[i]) for c in cells)) for i, h in enumerate(headers)]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
+        return "  ".join(
+            v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True)
+        ).rstrip()
 
     print(line(headers), file=out)
     print("  ".join("-" * w for w in widths), file=out)
@@ -120,19 +124,35 @@ def print_table(rows: list[dict[str, Any]], out=None) -> None:
 def _enterprise_rows(db) -> list[dict[str, Any]]:
     from desktop.services.registry import all_enterprises
 
-    return [{"统一社会信用代码": e.credit_code, "企业名称": e.name, "所属镇街": e.town,
-             "是否规上": "是" if e.above_scale else "否", "四强产业": e.industry or ""}
-            for e in all_enterprises(db)]
+    return [
+        {
+            "统一社会信用代码": e.credit_code,
+            "企业名称": e.name,
+            "所属镇街": e.town,
+            "是否规上": "是" if e.above_scale else "否",
+            "四强产业": e.industry or "",
+        }
+        for e in all_enterprises(db)
+    ]
 
 
 def _award_rows(db, year: int) -> list[dict[str, Any]]:
     from desktop.services.awards import list_awards
 
-    return [{"编号": a.id, "统一社会信用代码": a.credit_code, "企业名称": a.enterprise_name,
-             "条款编号": a.rule_code, "年度": a.year,
-             "计算基数（元）": None if a.basis_fen is None else yuan_string(a.basis_fen),
-             "核定金额（元）": yuan_string(a.amount_fen), "状态": a.status, "计算说明": a.explanation}
-            for a in list_awards(db, year)]
+    return [
+        {
+            "编号": a.id,
+            "统一社会信用代码": a.credit_code,
+            "企业名称": a.enterprise_name,
+            "条款编号": a.rule_code,
+            "年度": a.year,
+            "计算基数（元）": None if a.basis_fen is None else yuan_string(a.basis_fen),
+            "核定金额（元）": yuan_string(a.amount_fen),
+            "状态": a.status,
+            "计算说明": a.explanation,
+        }
+        for a in list_awards(db, year)
+    ]
 
 
 def _require_year(args: argparse.Namespace) -> int:
@@ -156,8 +176,11 @@ def execute(args: argparse.Namespace) -> int:
         if cmd == "import":
             from desktop.services import importing
 
-            func = {"enterprises": importing.import_enterprises, "siqiang-list": importing.import_siqiang_list,
-                    "applications": importing.import_applications}[args.what]
+            func = {
+                "enterprises": importing.import_enterprises,
+                "siqiang-list": importing.import_siqiang_list,
+                "applications": importing.import_applications,
+            }[args.what]
             kwargs = {"year": args.year} if args.what == "siqiang-list" else {}
             report = func(db, args.file, dry_run=args.dry_run, **kwargs)
             print(report.summary())
@@ -176,23 +199,36 @@ def execute(args: argparse.Namespace) -> int:
             from desktop.services.calculation import calculate_year
 
             s = calculate_year(db, args.year)
-            print(f"{s.year}年度计算完成：{s.results}条结果（新增{s.inserted}，更新{s.updated}，未变{s.unchanged}，"
-                  f"删除过期草稿{s.deleted}，已审核等锁定{s.locked}），给予奖补{s.granted}条，"
-                  f"合计 {format_yuan(s.total_fen)} 元")
+            print(
+                f"{s.year}年度计算完成：{s.results}条结果（新增{s.inserted}，更新{s.updated}，未变{s.unchanged}，"
+                f"删除过期草稿{s.deleted}，已审核等锁定{s.locked}），给予奖补{s.granted}条，"
+                f"合计 {format_yuan(s.total_fen)} 元"
+            )
             return 0
         if cmd == "export":
             from desktop.reports import export_report
 
             year = None if args.report == "ledger" else _require_year(args)
-            result = export_report(db, args.report, args.format, args.out, year=year,
-                                   credit_code=args.credit_code, unit=args.unit)
+            result = export_report(
+                db,
+                args.report,
+                args.format,
+                args.out,
+                year=year,
+                credit_code=args.credit_code,
+                unit=args.unit,
+            )
             print(f"已导出：{result.path}（{result.rows}行）")
             return 0
         if cmd == "backup":
             from desktop.services.backup import backup_dir, backup_to
             from desktop.storage.database import now_text
 
-            target = args.out or backup_dir(db.path) / f"{db.path.stem}-{now_text().replace(':', '').replace('T', '-').replace('-', '')}-手动备份.db"
+            target = (
+                args.out
+                or backup_dir(db.path)
+                / f"{db.path.stem}-{now_text().replace(':', '').replace('T', '-').replace('-', '')}-手动备份.db"
+            )
             print(f"已备份到：{backup_to(db, target)}")
             return 0
         if cmd == "check":
@@ -224,8 +260,10 @@ def execute(args: argparse.Namespace) -> int:
             if not args.all and not args.ids:
                 raise DomainError("请指定核定结果编号，或用 --all 审核该年度全部草稿")
             s = approve(db, args.year, None if args.all else args.ids)
-            print(f"已审核{s.approved}条，合计 {format_yuan(s.total_fen)} 元"
-                  + (f"；{s.skipped_zero}条金额为0的草稿未审核" if s.skipped_zero else ""))
+            print(
+                f"已审核{s.approved}条，合计 {format_yuan(s.total_fen)} 元"
+                + (f"；{s.skipped_zero}条金额为0的草稿未审核" if s.skipped_zero else "")
+            )
             return 0
         if cmd == "reject":
             from desktop.services.awards import reject

@@ -20,24 +20,36 @@ CODE_B = make_credit_code(org_body="MA3C4HB2")
 
 @pytest.fixture
 def setup(db):
-    upsert_enterprises(db, [
-        EnterpriseInput(CODE_A, "淄博甲新材料有限公司", "辛店街道", True, "新材料"),
-        EnterpriseInput(CODE_B, "淄博乙智能装备有限公司", "齐都镇", True, "智能装备"),
-    ])
+    upsert_enterprises(
+        db,
+        [
+            EnterpriseInput(CODE_A, "淄博甲新材料有限公司", "辛店街道", True, "新材料"),
+            EnterpriseInput(CODE_B, "淄博乙智能装备有限公司", "齐都镇", True, "智能装备"),
+        ],
+    )
     ids = {r[0]: r[1] for r in db.query("SELECT credit_code, id FROM enterprises")}
     replace_list(db, 2024, {ids[CODE_A]})
     return db, ids
 
 
 def add(db, ids, code, rule, when, **kw):
-    item = ApplicationInput(enterprise_id=ids[code], credit_code=code, rule_code=rule,
-                            event_date=date.fromisoformat(when), **kw)
+    item = ApplicationInput(
+        enterprise_id=ids[code],
+        credit_code=code,
+        rule_code=rule,
+        event_date=date.fromisoformat(when),
+        **kw,
+    )
     insert_applications(db, [item])
 
 
 def amounts(db, year):
-    return [(r["rule_code"], r["installment_no"], r["amount_fen"], r["status"])
-            for r in db.query("SELECT * FROM awards WHERE year = ? ORDER BY application_id, installment_no", (year,))]
+    return [
+        (r["rule_code"], r["installment_no"], r["amount_fen"], r["status"])
+        for r in db.query(
+            "SELECT * FROM awards WHERE year = ? ORDER BY application_id, installment_no", (year,)
+        )
+    ]
 
 
 def test_calculation_stores_the_worked_example(setup):
@@ -46,8 +58,11 @@ def test_calculation_stores_the_worked_example(setup):
     add(db, ids, CODE_A, "LZ41-2", "2024-09-20", basis_fen=200_000_000)
     add(db, ids, CODE_B, "LZ41-2", "2024-03-15", basis_fen=320_500_000)
     summary = calculate_year(db, 2024)
-    assert amounts(db, 2024) == [("LZ41-2", 0, 96_150_000, "草稿"), ("LZ41-2", 0, 53_850_000, "草稿"),
-                                 ("LZ41-2", 0, 0, "草稿")]
+    assert amounts(db, 2024) == [
+        ("LZ41-2", 0, 96_150_000, "草稿"),
+        ("LZ41-2", 0, 53_850_000, "草稿"),
+        ("LZ41-2", 0, 0, "草稿"),
+    ]
     assert summary.total_fen == 150_000_000 and summary.granted == 2
     zero = db.one("SELECT explanation FROM awards WHERE amount_fen = 0")[0]
     assert "未列入2024年度四强企业名单" in zero
@@ -164,9 +179,15 @@ def test_explain_shows_rule_parameters_checks_and_steps(setup):
     add(db, ids, CODE_A, "LZ41-2", "2024-03-15", basis_fen=620_000_000)
     calculate_year(db, 2024)
     text = award_service.explain(db, db.scalar("SELECT id FROM awards"))
-    for needle in ("临政字〔2021〕41号三（二）", "比例（rate）= 0.30", "上限（元）（cap）= 1500000.00",
-                   "[通过] 列入当年度四强企业名单", "超过上限 1,500,000.00 元", "核定金额：1,500,000.00 元",
-                   "区财政按企业实际获得市级财政资金的30%"):
+    for needle in (
+        "临政字〔2021〕41号三（二）",
+        "比例（rate）= 0.30",
+        "上限（元）（cap）= 1500000.00",
+        "[通过] 列入当年度四强企业名单",
+        "超过上限 1,500,000.00 元",
+        "核定金额：1,500,000.00 元",
+        "区财政按企业实际获得市级财政资金的30%",
+    ):
         assert needle in text, needle
 
 

@@ -123,7 +123,9 @@ def evaluate_enterprise(
         winners[app.id] = best
         for other in options:
             if other is not best:
-                losers.append((other, f"就高不重复：本事项已按{best.code}核定，不再按{other.code}重复奖补"))
+                losers.append(
+                    (other, f"就高不重复：本事项已按{best.code}核定，不再按{other.code}重复奖补")
+                )
 
     # 就高不重复 across applications marked as the same matter.
     groups: dict[str, list[Application]] = {}
@@ -153,7 +155,11 @@ def evaluate_enterprise(
             cand.reasons.append(matter_losers[app.id])
         if cand.first_time_pending and cand.rule is not None:
             earlier = granted_keys.get(cand.rule.first_time_key or cand.code)
-            check = {"condition": "first_time", "label": CONDITIONS["first_time"], "passed": earlier is None}
+            check = {
+                "condition": "first_time",
+                "label": CONDITIONS["first_time"],
+                "passed": earlier is None,
+            }
             if earlier is not None:
                 why = f"此前已于{format_date_cn(earlier.event_date)}享受同类奖励（事项{earlier.id}），仅限首次"
                 check["detail"] = why
@@ -168,7 +174,9 @@ def evaluate_enterprise(
     for cand, why in losers:
         cand.reasons.append(why)
         cand.amount_fen = 0
-        results.extend(_finish(cand, facts, decisions.get((cand.app.id, cand.code, 0)), decisions, {}))
+        results.extend(
+            _finish(cand, facts, decisions.get((cand.app.id, cand.code, 0)), decisions, {})
+        )
     return results
 
 
@@ -180,14 +188,17 @@ def _candidates(app: Application, facts: EnterpriseFacts, catalogue: Catalogue) 
     if not codes:
         cand = _Candidate(app, app.rule_code or UNMATCHED_CODE, None)
         cand.reasons.append(
-            f"条款编号{app.rule_code}不存在" if app.rule_code else
-            f"市级政策文号“{app.city_document or ''}”未对应任何条款，请填写条款编号"
+            f"条款编号{app.rule_code}不存在"
+            if app.rule_code
+            else f"市级政策文号“{app.city_document or ''}”未对应任何条款，请填写条款编号"
         )
         return [cand]
     return [_evaluate(app, code, facts, catalogue) for code in codes]
 
 
-def _evaluate(app: Application, code: str, facts: EnterpriseFacts, catalogue: Catalogue) -> _Candidate:
+def _evaluate(
+    app: Application, code: str, facts: EnterpriseFacts, catalogue: Catalogue
+) -> _Candidate:
     rule = catalogue.in_force(code, app.event_date)
     cand = _Candidate(app, code, rule)
     if not catalogue.known(code):
@@ -195,16 +206,24 @@ def _evaluate(app: Application, code: str, facts: EnterpriseFacts, catalogue: Ca
         return cand
     if rule is None:
         reason = catalogue.gap_reason(code, app.event_date)
-        cand.checks.append({"condition": "validity", "label": "政策有效期", "passed": False,
-                            "detail": f"{reason}（事项日期{format_date_cn(app.event_date)}）"})
+        cand.checks.append(
+            {
+                "condition": "validity",
+                "label": "政策有效期",
+                "passed": False,
+                "detail": f"{reason}（事项日期{format_date_cn(app.event_date)}）",
+            }
+        )
         cand.reasons.append(reason)
         return cand
-    cand.checks.append({
-        "condition": "validity", "label": "政策有效期", "passed": True,
-        "detail": f"事项日期{format_date_cn(app.event_date)}在{rule.doc_number}有效期"
-                  f"（{format_date_cn(rule.valid_from)}至"
-                  f"{format_date_cn(rule.valid_to) if rule.valid_to else '长期'}）内",
-    })
+    cand.checks.append(
+        {
+            "condition": "validity",
+            "label": "政策有效期",
+            "passed": True,
+            "detail": f"事项日期{format_date_cn(app.event_date)}在{rule.validity_text}内",
+        }
+    )
     year = app.event_date.year
     for condition in rule.conditions:
         if condition == "on_list":
@@ -226,8 +245,14 @@ def _evaluate(app: Application, code: str, facts: EnterpriseFacts, catalogue: Ca
             continue
         else:  # validate_rule keeps the vocabulary closed; be explicit if the data is corrupt
             ok, detail = False, f"未知的适用条件“{condition}”"
-        cand.checks.append({"condition": condition, "label": CONDITIONS.get(condition, condition),
-                            "passed": ok, "detail": detail})
+        cand.checks.append(
+            {
+                "condition": condition,
+                "label": CONDITIONS.get(condition, condition),
+                "passed": ok,
+                "detail": detail,
+            }
+        )
         if not ok:
             cand.reasons.append(detail)
     _amount(cand)
@@ -271,7 +296,7 @@ def _amount(cand: _Candidate) -> None:
         cand.summary = f"{rule.name}（{app.level}），奖励 {format_yuan(cand.amount_fen)} 元"
         cand.steps.append(cand.summary)
     elif method == "installments":
-        one_time = parse_fen(rule.params["one_time"])
+        one_time = rule.installment_plan[0]
         cand.amount_fen = one_time
         cand.summary = f"{rule.name}，一次性奖励 {format_yuan(one_time)} 元"
         cand.steps.append(cand.summary)
@@ -289,22 +314,22 @@ def _amount(cand: _Candidate) -> None:
         cand.reasons.append(f"计算方法“{method}”不在允许范围内")
 
 
-def parse_fen(value: Any) -> int:
-    from desktop.core.money import parse_amount
-
-    return parse_amount(value, field="参数", allow_wan=False)
-
-
-def _pick_best(options: list[_Candidate], app: Application, decisions: Mapping[AwardKey, Decision]) -> _Candidate:
+def _pick_best(
+    options: list[_Candidate], app: Application, decisions: Mapping[AwardKey, Decision]
+) -> _Candidate:
     for cand in options:  # a person's approval of one candidate decides it
         locked = decisions.get((app.id, cand.code, 0))
         if locked and locked.status in LOCKED_GRANTED:
             return cand
-    return max(options, key=lambda c: (c.eligible, c.amount_fen if c.eligible else 0, -options.index(c)))
+    return max(
+        options, key=lambda c: (c.eligible, c.amount_fen if c.eligible else 0, -options.index(c))
+    )
 
 
 def _pick_best_matter(
-    members: list[Application], winners: Mapping[int, _Candidate], decisions: Mapping[AwardKey, Decision]
+    members: list[Application],
+    winners: Mapping[int, _Candidate],
+    decisions: Mapping[AwardKey, Decision],
 ) -> Application:
     for app in members:
         locked = decisions.get((app.id, winners[app.id].code, 0))
@@ -322,7 +347,8 @@ def _pick_best_matter(
 def _total_value(cand: _Candidate) -> int:
     rule = cand.rule
     if rule is not None and rule.method == "installments":
-        return cand.amount_fen + parse_fen(rule.params["yearly"]) * int(rule.params["years"])
+        _, yearly, years, _ = rule.installment_plan
+        return cand.amount_fen + yearly * years
     return cand.amount_fen
 
 
@@ -339,7 +365,12 @@ def _finish(
     citation = f"依据{rule.citation}" if rule else "依据"
     amount = cand.amount_fen if cand.eligible else 0
     text = cand.summary
-    if cand.eligible and rule is not None and rule.method == "ratio" and rule.cap_scope() == "per-enterprise-rule-year":
+    if (
+        cand.eligible
+        and rule is not None
+        and rule.method == "ratio"
+        and rule.cap_scope() == "per-enterprise-rule-year"
+    ):
         cap = rule.cap_fen()
         if cap is not None:
             used = cap_used.get((cand.code, year), 0)
@@ -349,9 +380,13 @@ def _finish(
                     text += f"；该企业{year}年度已按本条款核定 {format_yuan(used)} 元，已达上限 {format_yuan(cap)} 元"
                     cand.reasons.append(f"该企业{year}年度按本条款已达上限 {format_yuan(cap)} 元")
                 elif amount > remaining:
-                    text += (f"；该企业{year}年度已按本条款核定 {format_yuan(used)} 元，"
-                             f"上限 {format_yuan(cap)} 元尚余 {format_yuan(remaining)} 元")
-                cand.steps.append(f"本年度已核定 {format_yuan(used)} 元，上限余额 {format_yuan(remaining)} 元")
+                    text += (
+                        f"；该企业{year}年度已按本条款核定 {format_yuan(used)} 元，"
+                        f"上限 {format_yuan(cap)} 元尚余 {format_yuan(remaining)} 元"
+                    )
+                cand.steps.append(
+                    f"本年度已核定 {format_yuan(used)} 元，上限余额 {format_yuan(remaining)} 元"
+                )
             amount = min(amount, remaining)
     if locked is not None and locked.status in LOCKED_GRANTED:
         amount_for_usage = locked.amount_fen
@@ -370,30 +405,45 @@ def _finish(
             explanation += f"（{text}）"
         amount = 0
     trace = _trace(cand, amount, explanation)
-    first = AwardResult(app.id, app.enterprise_id, cand.code, rule.rule_id if rule else None, year, 0,
-                        app.basis_fen, amount, cand.eligible, explanation, trace)
+    first = AwardResult(
+        app.id,
+        app.enterprise_id,
+        cand.code,
+        rule.rule_id if rule else None,
+        year,
+        0,
+        app.basis_fen,
+        amount,
+        cand.eligible,
+        explanation,
+        trace,
+    )
     results = [first]
     if rule is not None and rule.method == "installments":
         results.extend(_installments(cand, first, locked))
     return results
 
 
-def _installments(cand: _Candidate, first: AwardResult, locked: Decision | None) -> list[AwardResult]:
+def _installments(
+    cand: _Candidate, first: AwardResult, locked: Decision | None
+) -> list[AwardResult]:
     rule, app = cand.rule, cand.app
     assert rule is not None
-    yearly = parse_fen(rule.params["yearly"])
-    years = int(rule.params["years"])
-    offset = int(rule.params["first_year_offset"])
+    _, yearly, years, offset = rule.installment_plan
     label = rule.params.get("yearly_label") or "分年补贴"
     out = []
     for n in range(1, years + 1):
         due = app.event_date.year + offset + n - 1
         after = rule.valid_to is not None and due > rule.valid_to.year
-        base = (f"依据{rule.citation}：{format_date_cn(app.event_date)}事项（{rule.name}），"
-                f"第{n}年{label}（自第{offset + 1}年起连续{years}年），")
+        base = (
+            f"依据{rule.citation}：{format_date_cn(app.event_date)}事项（{rule.name}），"
+            f"第{n}年{label}（自第{offset + 1}年起连续{years}年），"
+        )
         if locked is not None and locked.status in LOCKED_DENIED:
             eligible, amount = False, 0
-            explanation = f"依据{rule.citation}：不予奖补——首年奖励{locked.status}，后续{label}不再兑现"
+            explanation = (
+                f"依据{rule.citation}：不予奖补——首年奖励{locked.status}，后续{label}不再兑现"
+            )
         elif not first.eligible:
             eligible, amount = False, 0
             explanation = f"依据{rule.citation}：不予奖补——首年奖励不符合条件，后续{label}不再兑现（{first.explanation}）"
@@ -401,36 +451,56 @@ def _installments(cand: _Candidate, first: AwardResult, locked: Decision | None)
             eligible, amount = True, yearly
             explanation = base + f"核定 {format_yuan(yearly)} 元"
             if after:
-                explanation += (f"（政策已于{format_date_cn(rule.valid_to)}到期，"
-                                "本项为有效期内认定事项的延续兑现）")
+                explanation += (
+                    f"（政策已于{format_date_cn(rule.valid_to)}到期，"
+                    "本项为有效期内认定事项的延续兑现）"
+                )
         trace = dict(first.trace)
-        trace["installment"] = {"no": n, "of": years, "due_year": due, "after_expiry": after,
-                                "yearly": format_yuan(yearly)}
-        trace["result"] = explanation
+        trace["installment"] = {
+            "no": n,
+            "of": years,
+            "due_year": due,
+            "after_expiry": after,
+            "yearly": format_yuan(yearly),
+        }
         trace["amount"] = format_yuan(amount)
-        out.append(AwardResult(app.id, app.enterprise_id, cand.code, rule.rule_id, due, n,
-                               app.basis_fen, amount, eligible, explanation, trace, after))
+        out.append(
+            AwardResult(
+                app.id,
+                app.enterprise_id,
+                cand.code,
+                rule.rule_id,
+                due,
+                n,
+                app.basis_fen,
+                amount,
+                eligible,
+                explanation,
+                trace,
+                after,
+            )
+        )
     return out
 
 
 def _trace(cand: _Candidate, amount: int, explanation: str) -> dict[str, Any]:
+    """What the calculation rested on. The rule's wording and dates are reached via ``rule_id``."""
     rule, app = cand.rule, cand.app
     trace: dict[str, Any] = {
-        "application": {"id": app.id, "event_date": app.event_date.isoformat(),
-                        "rule_code": app.rule_code, "city_document": app.city_document,
-                        "basis": None if app.basis_fen is None else format_yuan(app.basis_fen),
-                        "level": app.level, "same_matter_key": app.same_matter_key},
+        "application": {
+            "id": app.id,
+            "event_date": app.event_date.isoformat(),
+            "rule_code": app.rule_code,
+            "city_document": app.city_document,
+            "basis": None if app.basis_fen is None else format_yuan(app.basis_fen),
+            "level": app.level,
+            "same_matter_key": app.same_matter_key,
+        },
         "checks": cand.checks,
         "steps": cand.steps,
-        "result": explanation,
         "amount": format_yuan(amount),
     }
     if rule is not None:
-        trace["rule"] = {"code": rule.code, "name": rule.name, "clause": rule.clause,
-                         "doc_number": rule.doc_number, "method": rule.method,
-                         "version_id": rule.version_id, "rule_id": rule.rule_id,
-                         "valid_from": rule.valid_from.isoformat(),
-                         "valid_to": rule.valid_to.isoformat() if rule.valid_to else None,
-                         "clause_text": rule.clause_text}
-        trace["parameters"] = dict(rule.params)
+        trace["rule_id"] = rule.rule_id
+        trace["parameters"] = rule.params
     return trace

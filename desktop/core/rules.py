@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cached_property, lru_cache
 from typing import Any
 
 from desktop.core.errors import ValidationError
@@ -38,6 +39,7 @@ CAP_SCOPES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=8192)
 def format_date_cn(value: date) -> str:
     """2025-12-31 → 2025年12月31日 (the way the documents write dates)."""
     return f"{value.year}年{value.month}月{value.day}日"
@@ -80,26 +82,58 @@ class RuleVersion:
     def in_force(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
 
-    # Typed access to the parameters; malformed data fails naming the rule.
-    def rate(self) -> Decimal:
+    # Typed access to the parameters, converted once per rule version (the engine calls these for
+    # every application); malformed data fails naming the rule.
+    @cached_property
+    def _rate(self) -> Decimal:
         return _decimal(self, "rate")
 
-    def cap_fen(self) -> int | None:
+    def rate(self) -> Decimal:
+        return self._rate
+
+    @cached_property
+    def _cap(self) -> int | None:
         cap = self.params.get("cap")
         return None if cap in (None, "") else _fen(self, "cap")
+
+    def cap_fen(self) -> int | None:
+        return self._cap
 
     def cap_scope(self) -> str:
         return str(self.params.get("cap_scope") or "per-enterprise-rule-year")
 
-    def amount_fen(self) -> int:
+    @cached_property
+    def _amount(self) -> int:
         return _fen(self, "amount")
 
-    def level_amounts_fen(self) -> dict[str, int]:
+    def amount_fen(self) -> int:
+        return self._amount
+
+    @cached_property
+    def _levels(self) -> dict[str, int]:
         amounts = self.params.get("amounts") or {}
         return {lvl: _fen(self, "amounts", amounts[lvl]) for lvl in LEVELS if lvl in amounts}
 
+    def level_amounts_fen(self) -> dict[str, int]:
+        return self._levels
+
+    @cached_property
+    def installment_plan(self) -> tuple[int, int, int, int]:
+        """(one-time fen, yearly fen, years, first-year offset) of an ``installments`` rule."""
+        return (
+            _fen(self, "one_time"),
+            _fen(self, "yearly"),
+            int(self.params["years"]),
+            int(self.params["first_year_offset"]),
+        )
+
     def basis_label(self) -> str:
         return str(self.params.get("basis_label") or "计算基数")
+
+    @cached_property
+    def validity_text(self) -> str:
+        end = format_date_cn(self.valid_to) if self.valid_to else "长期"
+        return f"{self.doc_number}有效期（{format_date_cn(self.valid_from)}至{end}）"
 
 
 def _decimal(rule: RuleVersion, key: str) -> Decimal:
@@ -117,7 +151,9 @@ def _fen(rule: RuleVersion, key: str, value: Any = None) -> int:
 def validate_rule(method: str, params: Mapping[str, Any], conditions: Iterable[str]) -> None:
     """Refuse parameters the engine could not apply, with a message naming the field."""
     if method not in METHODS:
-        raise ValidationError(f"计算方法“{method}”不在允许范围内（{'、'.join(METHODS)}）", field="method")
+        raise ValidationError(
+            f"计算方法“{method}”不在允许范围内（{'、'.join(METHODS)}）", field="method"
+        )
     for condition in conditions:
         if condition not in CONDITIONS:
             raise ValidationError(f"适用条件“{condition}”不在允许范围内", field="conditions")
@@ -137,7 +173,9 @@ def validate_rule(method: str, params: Mapping[str, Any], conditions: Iterable[s
     elif method == "level":
         amounts = params.get("amounts") or {}
         if not amounts or any(k not in LEVELS for k in amounts):
-            raise ValidationError("按级别定额须列出国家级/省级/市级中至少一级的金额", field="amounts")
+            raise ValidationError(
+                "按级别定额须列出国家级/省级/市级中至少一级的金额", field="amounts"
+            )
         for lvl, value in amounts.items():
             amount(f"{lvl}金额", value)
     elif method == "installments":
@@ -208,5 +246,7 @@ class Catalogue:
         for items in self._by_code.values():
             for v in items:
                 if v.method == "installments":
-                    span = max(span, int(v.params["first_year_offset"]) + int(v.params["years"]) - 1)
+                    span = max(
+                        span, int(v.params["first_year_offset"]) + int(v.params["years"]) - 1
+                    )
         return span

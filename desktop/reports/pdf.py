@@ -3,10 +3,11 @@
 The bundled WenQuanYi Micro Hei (TrueType outlines) is registered once and embedded as a subset.
 Cells are wrapped here, line by line, with the font's own glyph widths (CJK may break between any
 two characters, Latin words and numbers stay whole, no line starts with a closing punctuation mark),
-so nothing is clipped. Tables are laid out by :class:`PagedTable`, which cuts the rows into one
-reportlab ``Table`` per page (header row repeated, ``repeatRows=1``): linear in the number of rows,
-where splitting one 10,000-row ``Table`` page by page is quadratic. ``第 X 页 共 Y 页`` comes from a
-two-pass canvas (:class:`NumberedCanvas`).
+so nothing is clipped. Tables are laid out by ``PagedTable``, which cuts the rows per page (the
+header row repeated on each, like ``Table(repeatRows=1)``) and draws each page's cells as one text
+object: linear in the number of rows, where splitting one 10,000-row reportlab ``Table`` page by
+page is quadratic and its per-cell drawing several times slower. ``第 X 页 共 Y 页`` comes from a
+two-pass canvas (``NumberedCanvas``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -138,77 +140,191 @@ class Wrapper:
         return lines
 
 
-class PagedTable:
-    """A flowable of many rows, cut per page into reportlab Tables that repeat the header row."""
+@dataclass
+class _Grid:
+    """A table laid out for drawing: every cell already split into lines that fit its column."""
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        # Built lazily as a subclass of reportlab's Flowable, so reportlab is imported on first use.
-        return _paged_table_class()(*args, **kwargs)
+    col_widths: list[float]
+    aligns: list[str]  # per column: left / right / center
+    header: list[list[str]]
+    header_h: float
+    rows: list[list[list[str]]]
+    heights: list[float]
+    shaded: set[int]  # row indexes drawn on a light background (the 合计 row)
+    spanned: set[int]  # row indexes whose first cell spans the whole width (the empty-table row)
+    prefix: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.prefix = [0.0]
+        for h in self.heights:
+            self.prefix.append(self.prefix[-1] + h)
+
+
+class _Encoder:
+    """Text → PDF show-text operators for the bundled TrueType font, cached per text.
+
+    Does what reportlab's ``PDFTextObject._formatText`` does for a TrueType font (subset split,
+    PDF string escaping), once per distinct text, so a page of cells is one text object.
+    """
+
+    def __init__(self, canvas: Any) -> None:
+        self.font = _font()
+        self.doc = canvas._doc
+        self.escape = canvas._escape
+        self.cache: dict[str, list[tuple[int, str]]] = {}
+        self.names: dict[int, str] = {}
+
+    def ops(self, text: str) -> list[tuple[int, str]]:
+        hit = self.cache.get(text)
+        if hit is None:
+            hit = [(subset, f"({self.escape(t)}) Tj") for subset, t in self.font.splitString(text, self.doc)]
+            self.cache[text] = hit
+        return hit
+
+    def name(self, subset: int) -> str:
+        hit = self.names.get(subset)
+        if hit is None:
+            hit = self.names[subset] = self.font.getSubsetInternalName(subset, self.doc)
+        return hit
+
+
+def _draw_rows(canvas: Any, grid: _Grid, start: int, end: int, wrapper: Wrapper, grey: Any,
+               light: Any) -> None:
+    """Draw the header and rows ``start:end`` of ``grid`` with (0, 0) at the bottom left."""
+    encoders = canvas.__dict__.setdefault("_siqiang_encoders", {})
+    encoder = encoders.get(id(canvas._doc))
+    if encoder is None:
+        encoder = encoders[id(canvas._doc)] = _Encoder(canvas)
+    widths = grid.col_widths
+    xs = [0.0]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    total_w = xs[-1]
+    height = grid.header_h + grid.prefix[end] - grid.prefix[start]
+
+    # Backgrounds first, then text, then the grid on top.
+    canvas.saveState()
+    canvas.setFillColor(grey)
+    canvas.rect(0, height - grid.header_h, total_w, grid.header_h, stroke=0, fill=1)
+    tops = [height - grid.header_h]
+    for i in range(start, end):
+        tops.append(tops[-1] - grid.heights[i])
+    canvas.setFillColor(light)
+    for i in grid.shaded:
+        if start <= i < end:
+            k = i - start
+            canvas.rect(0, tops[k + 1], total_w, tops[k] - tops[k + 1], stroke=0, fill=1)
+    canvas.restoreState()
+
+    size, leading = BODY_SIZE, LEADING
+    code = ["BT"]
+    current = [-1]
+
+    def cell(lines: list[str], x0: float, x1: float, top: float, bottom: float, align: str) -> None:
+        middle = (top + bottom) / 2
+        first = middle + (len(lines) - 1) * leading / 2 - 0.36 * size
+        for n, line in enumerate(lines):
+            if not line:
+                continue
+            if align == "right":
+                x = x1 - PAD_X - wrapper.width(line)
+            elif align == "center":
+                x = (x0 + x1 - wrapper.width(line)) / 2
+            else:
+                x = x0 + PAD_X
+            code.append(f"1 0 0 1 {x:.2f} {first - n * leading:.2f} Tm")
+            for subset, op in encoder.ops(line):
+                if subset != current[0]:
+                    code.append(f"{encoder.name(subset)} {size:g} Tf")
+                    current[0] = subset
+                code.append(op)
+
+    for j, lines in enumerate(grid.header):
+        cell(lines, xs[j], xs[j + 1], height, tops[0], "center")
+    for k, i in enumerate(range(start, end)):
+        row = grid.rows[i]
+        if i in grid.spanned:
+            cell(row[0], 0, total_w, tops[k], tops[k + 1], "center")
+            continue
+        for j, lines in enumerate(row):
+            if lines:
+                cell(lines, xs[j], xs[j + 1], tops[k], tops[k + 1], grid.aligns[j])
+    code.append("ET")
+    canvas.addLiteral("\n".join(code))
+
+    canvas.saveState()
+    canvas.setLineWidth(0.5)
+    segments = [(0, y, total_w, y) for y in (height, *tops)]
+    segments.append((0, height, 0, tops[-1]))
+    segments.append((total_w, height, total_w, tops[-1]))
+    inner = xs[1:-1]
+    segments.extend((x, height, x, tops[0]) for x in inner)
+    for k, i in enumerate(range(start, end)):
+        if i not in grid.spanned:
+            segments.extend((x, tops[k], x, tops[k + 1]) for x in inner)
+    canvas.lines(segments)
+    canvas.restoreState()
 
 
 @cache
-def _paged_table_class() -> type:
-    from reportlab.platypus import Table
+def _flowable_classes() -> tuple[type, type]:
+    """reportlab's Flowable is imported on first use, so the classes are built lazily."""
+    from reportlab.lib.colors import HexColor
     from reportlab.platypus.flowables import Flowable
 
-    class _PagedTable(Flowable):
-        def __init__(self, header: list[str], header_h: float, rows: list[list[str]], heights: list[float],
-                     col_widths: list[float], style: list[tuple], row_style: Any, ticker: Ticker | None,
-                     start: int = 0, prefix: list[float] | None = None) -> None:
+    grey, light = HexColor("#D9D9D9"), HexColor("#F2F2F2")
+
+    class TableChunk(Flowable):
+        """The header plus rows ``start:end``: exactly what fits on one page."""
+
+        def __init__(self, grid: _Grid, start: int, end: int, wrapper: Wrapper) -> None:
             super().__init__()
-            self.header, self.header_h = header, header_h
-            self.rows, self.heights = rows, heights
-            self.col_widths, self.style, self.row_style = col_widths, style, row_style
-            self.ticker = ticker
-            self.start = start
-            if prefix is None:
-                prefix = [0.0]
-                for h in heights:
-                    prefix.append(prefix[-1] + h)
-            self.prefix = prefix
-            self.width = sum(col_widths)
-            self._table: Any = None
-
-        def _height_to(self, end: int) -> float:
-            return self.header_h + self.prefix[end] - self.prefix[self.start]
-
-        def _fit(self, avail_h: float) -> int:
-            """The end index of the rows that fit under the header in ``avail_h``."""
-            target = avail_h - self.header_h + self.prefix[self.start] + 0.01
-            return max(bisect.bisect_right(self.prefix, target) - 1, self.start)
-
-        def _make(self, end: int) -> Any:
-            data = [self.header, *self.rows[self.start:end]]
-            heights = [self.header_h, *self.heights[self.start:end]]
-            style = list(self.style)
-            style.extend(self.row_style(self.start, end))
-            table = Table(data, colWidths=self.col_widths, rowHeights=heights, repeatRows=1,
-                          style=style, hAlign="CENTER")
-            if self.ticker is not None:
-                self.ticker.step(end - self.start, "正在排版PDF")
-            return table
+            self.grid, self.start, self.end, self.wrapper = grid, start, end, wrapper
+            self.width = sum(grid.col_widths)
+            self.height = grid.header_h + grid.prefix[end] - grid.prefix[start]
 
         def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
-            self.height = self._height_to(len(self.rows))
+            return self.width, self.height
+
+        def draw(self) -> None:
+            _draw_rows(self.canv, self.grid, self.start, self.end, self.wrapper, grey, light)
+
+    class PagedTable(Flowable):
+        """Many rows cut per page; the header row is repeated on every page.
+
+        ``split`` finds the rows that fit with a bisection over the prefix sums of the row
+        heights and hands back a :class:`TableChunk` plus the rest (an index, rows are not copied),
+        so laying out n rows costs O(n) — splitting one big reportlab ``Table`` is O(n²).
+        """
+
+        def __init__(self, grid: _Grid, wrapper: Wrapper, ticker: Ticker | None, start: int = 0) -> None:
+            super().__init__()
+            self.grid, self.wrapper, self.ticker, self.start = grid, wrapper, ticker, start
+            self.width = sum(grid.col_widths)
+            self.hAlign = "CENTER"
+
+        def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
+            g = self.grid
+            self.height = g.header_h + g.prefix[-1] - g.prefix[self.start]
             return self.width, self.height
 
         def split(self, avail_w: float, avail_h: float) -> list[Any]:
-            end = self._fit(avail_h)
+            g = self.grid
+            target = avail_h - g.header_h + g.prefix[self.start] + 0.01
+            end = bisect.bisect_right(g.prefix, target) - 1
             if end <= self.start:
                 return []  # not even one row fits under the header: next page
-            first = self._make(end)
-            if end >= len(self.rows):
+            if self.ticker is not None:
+                self.ticker.step(end - self.start, "正在排版PDF")
+            first = TableChunk(g, self.start, end, self.wrapper)
+            if end >= len(g.rows):
                 return [first]
-            rest = _PagedTable(self.header, self.header_h, self.rows, self.heights, self.col_widths,
-                               self.style, self.row_style, self.ticker, end, self.prefix)
-            return [first, rest]
+            return [first, PagedTable(g, self.wrapper, self.ticker, end)]
 
         def draw(self) -> None:
-            table = self._make(len(self.rows))
-            table.wrapOn(self.canv, self.width, self.height)
-            table.drawOn(self.canv, 0, 0)
+            _draw_rows(self.canv, self.grid, self.start, len(self.grid.rows), self.wrapper, grey, light)
 
-    return _PagedTable
+    return TableChunk, PagedTable
 
 
 @cache
@@ -247,7 +363,6 @@ def _numbered_canvas_class() -> type:
 
 def render_pdf(report: Report, path: Path, ticker: Ticker) -> int:
     """Write ``report`` to ``path``; returns the number of pages."""
-    from reportlab.lib.colors import HexColor
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
@@ -309,7 +424,7 @@ def render_pdf(report: Report, path: Path, ticker: Ticker) -> int:
             story.append(Paragraph(_escape(table.title), heading))
         if table.subtitle:
             story.append(Paragraph(_escape(_mark_missing(table.subtitle, missing)), normal))
-        story.append(_table_flowable(table, report.unit, width, missing, ticker, HexColor))
+        story.append(_table_flowable(table, report.unit, width, missing, ticker))
         if table.total_fen is not None and table.rows:
             from desktop.core.money import amount_in_words
 
@@ -353,8 +468,7 @@ def _missing_note(report: Report, missing: set[str]) -> str:
             f"请以电子数据或Excel表为准核对：{places}")
 
 
-def _table_flowable(table: ReportTable, unit: str, width: float, missing: set[str], ticker: Ticker,
-                    color: Any) -> Any:
+def _table_flowable(table: ReportTable, unit: str, width: float, missing: set[str], ticker: Ticker) -> Any:
     wrapper = Wrapper(BODY_SIZE)
     cols = table.columns
     n = len(cols)
@@ -378,62 +492,41 @@ def _table_flowable(table: ReportTable, unit: str, width: float, missing: set[st
     col_widths = _column_widths(table, body, totals, wrapper, width)
 
     inner = [w - 2 * PAD_X for w in col_widths]
-    header = [_header_text(wrapper, c.title, inner[i]) for i, c in enumerate(cols)]
-    header_h = max(h.count("\n") + 1 for h in header) * LEADING + 2 * PAD_Y + 2
-    rows: list[list[str]] = []
+    header = [_header_text(wrapper, c.title, inner[i]).split("\n") for i, c in enumerate(cols)]
+    header_h = max(len(h) for h in header) * LEADING + 2 * PAD_Y + 2
+    rows: list[list[list[str]]] = []
     heights: list[float] = []
-    for i, cells in enumerate(body):
+    for i, texts_ in enumerate(body):
         lines = 1
+        cells: list[list[str]] = []
         for j in range(n):
-            text = cells[j]
+            text = texts_[j]
             if text:
-                wrapped = wrapper.wrap(text, inner[j])
-                cells[j] = wrapped
-                k = wrapped.count("\n") + 1
-                if k > lines:
-                    lines = k
+                split = wrapper.wrap(text, inner[j]).split("\n")
+                if len(split) > lines:
+                    lines = len(split)
+                cells.append(split)
+            else:
+                cells.append([])
         rows.append(cells)
         heights.append(lines * LEADING + 2 * PAD_Y)
         if i % 500 == 499:
             ticker.check()
+    spanned: set[int] = set()
+    shaded: set[int] = set()
     if not rows:
-        rows.append([table.empty_text] + [""] * (n - 1))
+        spanned.add(0)
+        rows.append([[table.empty_text]] + [[] for _ in range(n - 1)])
         heights.append(LEADING + 2 * PAD_Y + 4)
     if totals is not None:
-        cells = [wrapper.wrap(t, inner[j]) if t else "" for j, t in enumerate(totals)]
+        cells = [wrapper.wrap(t, inner[j]).split("\n") if t else [] for j, t in enumerate(totals)]
+        shaded.add(len(rows))
         rows.append(cells)
-        heights.append(max(c.count("\n") + 1 for c in cells) * LEADING + 2 * PAD_Y + 2)
-
-    grey = color("#D9D9D9")
-    light = color("#F2F2F2")
-    style: list[tuple] = [
-        ("FONT", (0, 0), (-1, -1), FONT_NAME, BODY_SIZE, LEADING),
-        ("GRID", (0, 0), (-1, -1), 0.5, color("#000000")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), PAD_X),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PAD_X),
-        ("TOPPADDING", (0, 0), (-1, -1), PAD_Y),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), PAD_Y),
-        ("BACKGROUND", (0, 0), (-1, 0), grey),
-        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
-    ]
-    for j, column in enumerate(cols):
-        style.append(("ALIGN", (j, 1), (j, -1), column.alignment.upper()))
-    has_totals = totals is not None
-    empty = not table.rows
-    data_rows = len(rows)
-
-    def row_style(start: int, end: int) -> list[tuple]:
-        extra: list[tuple] = []
-        if has_totals and end == data_rows:  # the 合计 row is in this page's table
-            extra.append(("BACKGROUND", (0, -1), (-1, -1), light))
-            extra.append(("ALIGN", (0, -1), (0, -1), "CENTER"))
-        if empty and start == 0:
-            extra.append(("SPAN", (0, 1), (-1, 1)))
-            extra.append(("ALIGN", (0, 1), (-1, 1), "CENTER"))
-        return extra
-
-    return PagedTable(header, header_h, rows, heights, col_widths, style, row_style, ticker)
+        heights.append(max(len(c) for c in cells) * LEADING + 2 * PAD_Y + 2)
+    aligns = [c.alignment for c in cols]
+    grid = _Grid(col_widths, aligns, header, header_h, rows, heights, shaded, spanned)
+    _chunk, paged = _flowable_classes()
+    return paged(grid, wrapper, ticker)
 
 
 def _column_widths(table: ReportTable, body: list[list[str]], totals: list[str] | None, wrapper: Wrapper,

@@ -34,11 +34,16 @@ class ApplicationInput:
     @property
     def identity_key(self) -> str:
         """The duplicate key of interfaces.md: code, rule, date, basis, level, city document."""
-        return "|".join([
-            self.credit_code, self.rule_code or "", self.event_date.isoformat(),
-            "" if self.basis_fen is None else str(self.basis_fen), self.level or "",
-            normalize_document(self.city_document),
-        ])
+        return "|".join(
+            [
+                self.credit_code,
+                self.rule_code or "",
+                self.event_date.isoformat(),
+                "" if self.basis_fen is None else str(self.basis_fen),
+                self.level or "",
+                normalize_document(self.city_document),
+            ]
+        )
 
 
 def parse_application(
@@ -59,21 +64,31 @@ def parse_application(
     """Validate raw values; ``registry`` maps credit code → (enterprise id, registered name)."""
     code = validate_credit_code(str(credit_code or ""))
     if code not in registry:
-        raise ValidationError(f"统一社会信用代码{code}未在企业名录中登记，请先导入或录入该企业", field="统一社会信用代码")
+        raise ValidationError(
+            f"统一社会信用代码{code}未在企业名录中登记，请先导入或录入该企业",
+            field="统一社会信用代码",
+        )
     enterprise_id, registered_name = registry[code]
     name = text_field(enterprise_name, "企业名称", max_length=100)
     if name and name != registered_name:
-        raise ValidationError(f"企业名称“{name}”与企业名录登记的“{registered_name}”不一致", field="企业名称")
+        raise ValidationError(
+            f"企业名称“{name}”与企业名录登记的“{registered_name}”不一致", field="企业名称"
+        )
     rule = text_field(rule_code, "条款编号", max_length=20)
     rule = rule.upper().replace("－", "-").replace("—", "-") if rule else None
     document = text_field(city_document, "市级政策文号", max_length=60)
     if rule and not catalogue.known(rule):
-        raise ValidationError(f"条款编号“{rule}”不存在（可用：{'、'.join(catalogue.codes())}）", field="条款编号")
+        raise ValidationError(
+            f"条款编号“{rule}”不存在（可用：{'、'.join(catalogue.codes())}）", field="条款编号"
+        )
     if not rule:
         if not document:
             raise ValidationError("条款编号与市级政策文号不能同时为空", field="条款编号")
         if not catalogue.match_document(document):
-            raise ValidationError(f"条款编号为空，且市级政策文号“{document}”未对应任何条款，请填写条款编号", field="市级政策文号")
+            raise ValidationError(
+                f"条款编号为空，且市级政策文号“{document}”未对应任何条款，请填写条款编号",
+                field="市级政策文号",
+            )
     when = parse_date(event_date, field="事项日期")
     basis_fen = parse_optional_amount(basis, field="基数金额（元）")
     manual_fen = parse_optional_amount(manual_amount, field="核定金额（元）")
@@ -82,12 +97,19 @@ def parse_application(
     for one in codes:
         version = catalogue.in_force(one, when) or catalogue.latest(one)
         if version.method == "ratio" and basis_fen is None:
-            raise ValidationError(f"条款{one}按比例计算（{version.basis_label()}），须填写基数金额（元）", field="基数金额（元）")
+            raise ValidationError(
+                f"条款{one}按比例计算（{version.basis_label()}），须填写基数金额（元）",
+                field="基数金额（元）",
+            )
         if version.method == "level" and level_text is None:
             offered = "、".join(version.level_amounts_fen())
-            raise ValidationError(f"条款{one}按认定级别奖励，须填写认定级别（{offered}）", field="认定级别")
+            raise ValidationError(
+                f"条款{one}按认定级别奖励，须填写认定级别（{offered}）", field="认定级别"
+            )
         if version.method == "manual" and manual_fen is None:
-            raise ValidationError(f"条款{one}为人工核定条款，须填写核定金额（元）", field="核定金额（元）")
+            raise ValidationError(
+                f"条款{one}为人工核定条款，须填写核定金额（元）", field="核定金额（元）"
+            )
     return ApplicationInput(
         enterprise_id=enterprise_id,
         credit_code=code,
@@ -103,17 +125,28 @@ def parse_application(
 
 
 def registry_index(db: Database) -> dict[str, tuple[int, str]]:
-    return {r[0]: (r[1], r[2]) for r in db.conn.execute("SELECT credit_code, id, name FROM enterprises")}
+    return {
+        r[0]: (r[1], r[2]) for r in db.conn.execute("SELECT credit_code, id, name FROM enterprises")
+    }
 
 
 def _row(item: ApplicationInput, source: str, user: str, at: str) -> dict[str, Any]:
     return {
-        "enterprise_id": item.enterprise_id, "rule_code": item.rule_code,
-        "event_date": item.event_date.isoformat(), "basis_fen": item.basis_fen, "level": item.level,
-        "city_document": item.city_document, "description": item.description,
-        "same_matter_key": item.same_matter_key, "manual_amount_fen": item.manual_amount_fen,
-        "identity_key": item.identity_key, "source": source,
-        "created_at": at, "created_by": user, "updated_at": at, "updated_by": user,
+        "enterprise_id": item.enterprise_id,
+        "rule_code": item.rule_code,
+        "event_date": item.event_date.isoformat(),
+        "basis_fen": item.basis_fen,
+        "level": item.level,
+        "city_document": item.city_document,
+        "description": item.description,
+        "same_matter_key": item.same_matter_key,
+        "manual_amount_fen": item.manual_amount_fen,
+        "identity_key": item.identity_key,
+        "source": source,
+        "created_at": at,
+        "created_by": user,
+        "updated_at": at,
+        "updated_by": user,
     }
 
 
@@ -130,35 +163,78 @@ def existing_identity_keys(db: Database) -> set[str]:
     return {r[0] for r in db.conn.execute("SELECT identity_key FROM applications")}
 
 
-def insert_applications(db: Database, items: list[ApplicationInput], *, source: str = "导入") -> int:
+def insert_applications(
+    db: Database, items: list[ApplicationInput], *, source: str = "导入"
+) -> int:
     """Store new applications (duplicates must be filtered by the caller); one transaction."""
     at = now_text()
     rows = [_row(i, source, db.user, at) for i in items]
     with db.transaction():
         db.executemany(_INSERT, rows)
-        db.log_many([(f"{source}事项", "applications", r["identity_key"], None,
-                      {k: r[k] for k in ("rule_code", "event_date", "basis_fen", "level", "city_document",
-                                         "manual_amount_fen", "same_matter_key")}) for r in rows])
+        db.log_many(
+            [
+                (
+                    f"{source}事项",
+                    "applications",
+                    r["identity_key"],
+                    None,
+                    {
+                        k: r[k]
+                        for k in (
+                            "rule_code",
+                            "event_date",
+                            "basis_fen",
+                            "level",
+                            "city_document",
+                            "manual_amount_fen",
+                            "same_matter_key",
+                        )
+                    },
+                )
+                for r in rows
+            ]
+        )
     return len(rows)
 
 
 def add_application(db: Database, item: ApplicationInput) -> int:
     if db.scalar("SELECT id FROM applications WHERE identity_key = ?", (item.identity_key,)):
-        raise Conflict("相同的奖补事项（同一企业、条款、日期、基数、级别、文号）已录入，不再重复保存")
+        raise Conflict(
+            "相同的奖补事项（同一企业、条款、日期、基数、级别、文号）已录入，不再重复保存"
+        )
     with db.transaction():
         row = _row(item, "录入", db.user, now_text())
         app_id = db.execute(_INSERT, row).lastrowid
-        db.log("录入事项", "applications", app_id, None,
-               {k: row[k] for k in ("enterprise_id", "rule_code", "event_date", "basis_fen", "level",
-                                    "city_document", "manual_amount_fen", "same_matter_key", "description")})
+        db.log(
+            "录入事项",
+            "applications",
+            app_id,
+            None,
+            {
+                k: row[k]
+                for k in (
+                    "enterprise_id",
+                    "rule_code",
+                    "event_date",
+                    "basis_fen",
+                    "level",
+                    "city_document",
+                    "manual_amount_fen",
+                    "same_matter_key",
+                    "description",
+                )
+            },
+        )
     return int(app_id)
 
 
 def _locked_awards(db: Database, application_id: int) -> int:
-    return int(db.scalar(
-        "SELECT count(*) FROM awards WHERE application_id = ? AND status IN ('已审核','已拨付')",
-        (application_id,),
-    ))
+    return int(
+        db.scalar(
+            "SELECT count(*) FROM awards WHERE application_id = ? AND status IN ('已审核','已拨付')",
+            (application_id,),
+        )
+    )
 
 
 def update_application(db: Database, application_id: int, item: ApplicationInput) -> None:
@@ -167,8 +243,10 @@ def update_application(db: Database, application_id: int, item: ApplicationInput
         raise NotFound(f"奖补事项{application_id}不存在")
     if _locked_awards(db, application_id):
         raise Conflict("该事项的核定结果已审核，不能修改；如确需更正，请先撤销审核")
-    clash = db.scalar("SELECT id FROM applications WHERE identity_key = ? AND id <> ?",
-                      (item.identity_key, application_id))
+    clash = db.scalar(
+        "SELECT id FROM applications WHERE identity_key = ? AND id <> ?",
+        (item.identity_key, application_id),
+    )
     if clash:
         raise Conflict(f"与已录入的事项{clash}重复")
     row = _row(item, old["source"], db.user, now_text())
@@ -182,11 +260,22 @@ def update_application(db: Database, application_id: int, item: ApplicationInput
             " identity_key=:identity_key, updated_at=:updated_at, updated_by=:updated_by WHERE id=:id",
             {**row, "id": application_id},
         )
-        changed_old = {k: old[k] for k in row if k in old.keys() and old[k] != row[k] and not k.startswith("updated")}
-        db.log("修改事项", "applications", application_id, changed_old,
-               {k: row[k] for k in changed_old})
+        changed_old = {
+            k: old[k]
+            for k in row
+            if k in old.keys() and old[k] != row[k] and not k.startswith("updated")
+        }
+        db.log(
+            "修改事项",
+            "applications",
+            application_id,
+            changed_old,
+            {k: row[k] for k in changed_old},
+        )
         # The drafts computed from the old values are stale; the next calculation recreates them.
-        db.execute("DELETE FROM awards WHERE application_id = ? AND status = '草稿'", (application_id,))
+        db.execute(
+            "DELETE FROM awards WHERE application_id = ? AND status = '草稿'", (application_id,)
+        )
 
 
 def delete_application(db: Database, application_id: int) -> None:
@@ -196,8 +285,10 @@ def delete_application(db: Database, application_id: int) -> None:
     if _locked_awards(db, application_id):
         raise Conflict("该事项的核定结果已审核，不能删除")
     with db.transaction():
-        decided = db.scalar("SELECT count(*) FROM awards WHERE application_id = ? AND status <> '草稿'",
-                            (application_id,))
+        decided = db.scalar(
+            "SELECT count(*) FROM awards WHERE application_id = ? AND status <> '草稿'",
+            (application_id,),
+        )
         if decided:
             raise Conflict("该事项已有审核决定（不予奖补或已撤销），为保留审核记录不能删除")
         db.execute("DELETE FROM awards WHERE application_id = ?", (application_id,))

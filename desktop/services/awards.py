@@ -55,27 +55,66 @@ LEFT JOIN rules r ON r.id = a.rule_id
 
 
 def _view(r) -> AwardView:
-    return AwardView(r["id"], r["application_id"], r["enterprise_id"], r["credit_code"], r["enterprise_name"],
-                     r["town"], r["rule_code"], r["rule_name"], r["year"], r["installment_no"], r["basis_fen"],
-                     r["amount_fen"], r["status"], r["explanation"], bool(r["after_expiry"]),
-                     r["decision_reason"], r["event_date"], r["reviewed_by"], r["reviewed_at"])
+    return AwardView(
+        r["id"],
+        r["application_id"],
+        r["enterprise_id"],
+        r["credit_code"],
+        r["enterprise_name"],
+        r["town"],
+        r["rule_code"],
+        r["rule_name"],
+        r["year"],
+        r["installment_no"],
+        r["basis_fen"],
+        r["amount_fen"],
+        r["status"],
+        r["explanation"],
+        bool(r["after_expiry"]),
+        r["decision_reason"],
+        r["event_date"],
+        r["reviewed_by"],
+        r["reviewed_at"],
+    )
 
 
-def list_awards(db: Database, year: int, *, status: str | None = None, rule_code: str | None = None,
-                town_id: int | None = None, enterprise_id: int | None = None) -> list[AwardView]:
+def list_awards(
+    db: Database,
+    year: int,
+    *,
+    status: str | None = None,
+    rule_code: str | None = None,
+    town_id: int | None = None,
+    enterprise_id: int | None = None,
+) -> list[AwardView]:
     where, params = ["a.year = ?"], [year]
-    for column, value in (("a.status", status), ("a.rule_code", rule_code), ("e.town_id", town_id),
-                          ("a.enterprise_id", enterprise_id)):
+    for column, value in (
+        ("a.status", status),
+        ("a.rule_code", rule_code),
+        ("e.town_id", town_id),
+        ("a.enterprise_id", enterprise_id),
+    ):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    sql = AWARD_SQL + " WHERE " + " AND ".join(where) + " ORDER BY t.sort_order, e.name, ap.event_date, a.id"
+    sql = (
+        AWARD_SQL
+        + " WHERE "
+        + " AND ".join(where)
+        + " ORDER BY t.sort_order, e.name, ap.event_date, a.id"
+    )
     return [_view(r) for r in db.query(sql, params)]
 
 
 def awards_of_enterprise(db: Database, enterprise_id: int) -> list[AwardView]:
-    return [_view(r) for r in db.query(
-        AWARD_SQL + " WHERE a.enterprise_id = ? ORDER BY a.year, ap.event_date, a.installment_no", (enterprise_id,))]
+    return [
+        _view(r)
+        for r in db.query(
+            AWARD_SQL
+            + " WHERE a.enterprise_id = ? ORDER BY a.year, ap.event_date, a.installment_no",
+            (enterprise_id,),
+        )
+    ]
 
 
 def get_award(db: Database, award_id: int) -> AwardView:
@@ -87,9 +126,22 @@ def get_award(db: Database, award_id: int) -> AwardView:
 
 def approved_hash(row) -> str:
     """Fingerprint of what was approved; ``check`` compares it with the stored row."""
-    content = {k: row[k] for k in ("id", "application_id", "rule_code", "installment_no", "year",
-                                   "basis_fen", "amount_fen", "explanation")}
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    content = {
+        k: row[k]
+        for k in (
+            "id",
+            "application_id",
+            "rule_code",
+            "installment_no",
+            "year",
+            "basis_fen",
+            "amount_fen",
+            "explanation",
+        )
+    }
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -111,7 +163,9 @@ def approve(db: Database, year: int, award_ids: Iterable[int] | None = None) -> 
             if row is None:
                 raise NotFound(f"核定结果编号{award_id}不存在")
             if row["year"] != year:
-                raise ValidationError(f"核定结果{award_id}属于{row['year']}年度，不是{year}年度", field="年度")
+                raise ValidationError(
+                    f"核定结果{award_id}属于{row['year']}年度，不是{year}年度", field="年度"
+                )
             if row["status"] != "草稿":
                 raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有草稿可以审核")
             if row["amount_fen"] == 0:
@@ -126,9 +180,21 @@ def approve(db: Database, year: int, award_ids: Iterable[int] | None = None) -> 
                 " WHERE id = ? AND status = '草稿'",
                 (at, db.user, approved_hash(row), row["id"]),
             )
-        db.log_many([("审核通过", "awards", r["id"], {"status": "草稿"},
-                      {"status": "已审核", "amount_fen": r["amount_fen"]}) for r in to_approve])
-    return ApproveSummary(len(to_approve), len(rows) - len(to_approve), sum(r["amount_fen"] for r in to_approve))
+        db.log_many(
+            [
+                (
+                    "审核通过",
+                    "awards",
+                    r["id"],
+                    {"status": "草稿"},
+                    {"status": "已审核", "amount_fen": r["amount_fen"]},
+                )
+                for r in to_approve
+            ]
+        )
+    return ApproveSummary(
+        len(to_approve), len(rows) - len(to_approve), sum(r["amount_fen"] for r in to_approve)
+    )
 
 
 def _require_reason(reason: str | None, what: str) -> str:
@@ -152,11 +218,22 @@ def reject(db: Database, award_id: int, reason: str | None) -> None:
     text = _require_reason(reason, "不予奖补")
     row = _row(db, award_id)
     if row["status"] != "草稿":
-        raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有草稿可以不予奖补；已审核的请撤销")
+        raise Conflict(
+            f"核定结果{award_id}状态为“{row['status']}”，只有草稿可以不予奖补；已审核的请撤销"
+        )
     with db.transaction():
-        db.execute("UPDATE awards SET status = '不予奖补', decision_reason = ?, reviewed_at = ?, reviewed_by = ?"
-                   " WHERE id = ?", (text, now_text(), db.user, award_id))
-        db.log("不予奖补", "awards", award_id, {"status": "草稿"}, {"status": "不予奖补", "reason": text})
+        db.execute(
+            "UPDATE awards SET status = '不予奖补', decision_reason = ?, reviewed_at = ?, reviewed_by = ?"
+            " WHERE id = ?",
+            (text, now_text(), db.user, award_id),
+        )
+        db.log(
+            "不予奖补",
+            "awards",
+            award_id,
+            {"status": "草稿"},
+            {"status": "不予奖补", "reason": text},
+        )
 
 
 def revoke(db: Database, award_id: int, reason: str | None) -> None:
@@ -166,9 +243,18 @@ def revoke(db: Database, award_id: int, reason: str | None) -> None:
     if row["status"] not in ("已审核", "已拨付"):
         raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有已审核或已拨付的可以撤销")
     with db.transaction():
-        db.execute("UPDATE awards SET status = '已撤销', decision_reason = ?, reviewed_at = ?, reviewed_by = ?"
-                   " WHERE id = ?", (text, now_text(), db.user, award_id))
-        db.log("撤销", "awards", award_id, {"status": row["status"]}, {"status": "已撤销", "reason": text})
+        db.execute(
+            "UPDATE awards SET status = '已撤销', decision_reason = ?, reviewed_at = ?, reviewed_by = ?"
+            " WHERE id = ?",
+            (text, now_text(), db.user, award_id),
+        )
+        db.log(
+            "撤销",
+            "awards",
+            award_id,
+            {"status": row["status"]},
+            {"status": "已撤销", "reason": text},
+        )
 
 
 def reopen(db: Database, award_id: int) -> None:
@@ -177,7 +263,9 @@ def reopen(db: Database, award_id: int) -> None:
     if row["status"] != "不予奖补":
         raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有不予奖补的可以恢复为草稿")
     with db.transaction():
-        db.execute("UPDATE awards SET status = '草稿', decision_reason = NULL WHERE id = ?", (award_id,))
+        db.execute(
+            "UPDATE awards SET status = '草稿', decision_reason = NULL WHERE id = ?", (award_id,)
+        )
         db.log("恢复草稿", "awards", award_id, {"status": "不予奖补"}, {"status": "草稿"})
 
 
@@ -186,11 +274,17 @@ def mark_paid(db: Database, award_ids: Iterable[int]) -> int:
     rows = [_row(db, i) for i in ids]
     for row in rows:
         if row["status"] != "已审核":
-            raise Conflict(f"核定结果{row['id']}状态为“{row['status']}”，只有已审核的可以标记为已拨付")
+            raise Conflict(
+                f"核定结果{row['id']}状态为“{row['status']}”，只有已审核的可以标记为已拨付"
+            )
     at = now_text()
     with db.transaction():
-        db.executemany("UPDATE awards SET status = '已拨付', paid_at = ? WHERE id = ?", [(at, i) for i in ids])
-        db.log_many([("拨付", "awards", i, {"status": "已审核"}, {"status": "已拨付"}) for i in ids])
+        db.executemany(
+            "UPDATE awards SET status = '已拨付', paid_at = ? WHERE id = ?", [(at, i) for i in ids]
+        )
+        db.log_many(
+            [("拨付", "awards", i, {"status": "已审核"}, {"status": "已拨付"}) for i in ids]
+        )
     return len(ids)
 
 
@@ -204,10 +298,20 @@ def explain(db: Database, award_id: int) -> str:
         f"事项：编号{view.application_id}，事项日期{view.event_date}，年度{view.year}"
         + (f"，第{view.installment_no}期分年兑现" if view.installment_no else ""),
     ]
-    rule = trace.get("rule")
+    rule_id = trace.get("rule_id")
+    rule = None
+    if rule_id is not None:
+        row = db.one(
+            "SELECT r.*, v.doc_number, v.valid_from, v.valid_to FROM rules r"
+            " JOIN policy_versions v ON v.id = r.policy_version_id WHERE r.id = ?",
+            (rule_id,),
+        )
+        rule = dict(row) if row else None
     if rule:
-        lines.append(f"政策依据：{rule['doc_number']}{rule['clause']}  条款{rule['code']} {rule['name']}"
-                     f"（版本有效期 {rule['valid_from']} 至 {rule['valid_to'] or '长期'}）")
+        lines.append(
+            f"政策依据：{rule['doc_number']}{rule['clause']}  条款{rule['code']} {rule['name']}"
+            f"（版本有效期 {rule['valid_from']} 至 {rule['valid_to'] or '长期'}）"
+        )
         lines.append(f"条款原文：{rule['clause_text']}")
         lines.append("参数：")
         for key, value in trace.get("parameters", {}).items():
@@ -215,18 +319,24 @@ def explain(db: Database, award_id: int) -> str:
     else:
         lines.append(f"政策依据：条款{view.rule_code}（无有效版本）")
     app = trace.get("application", {})
-    lines.append(f"事项数据：基数 {app.get('basis') or '—'} 元；认定级别 {app.get('level') or '—'}；"
-                 f"市级政策文号 {app.get('city_document') or '—'}；同一事项编号 {app.get('same_matter_key') or '—'}")
+    lines.append(
+        f"事项数据：基数 {app.get('basis') or '—'} 元；认定级别 {app.get('level') or '—'}；"
+        f"市级政策文号 {app.get('city_document') or '—'}；同一事项编号 {app.get('same_matter_key') or '—'}"
+    )
     lines.append("条件检查：")
     for check in trace.get("checks", []):
-        lines.append(f"  [{'通过' if check['passed'] else '不通过'}] {check['label']}：{check.get('detail', '')}")
+        lines.append(
+            f"  [{'通过' if check['passed'] else '不通过'}] {check['label']}：{check.get('detail', '')}"
+        )
     if trace.get("steps"):
         lines.append("计算步骤：")
         lines.extend(f"  {i}. {s}" for i, s in enumerate(trace["steps"], start=1))
     if "installment" in trace:
         inst = trace["installment"]
-        lines.append(f"分年兑现：第{inst['no']}/{inst['of']}期，兑现年度{inst['due_year']}"
-                     + ("，政策到期后延续兑现" if inst["after_expiry"] else ""))
+        lines.append(
+            f"分年兑现：第{inst['no']}/{inst['of']}期，兑现年度{inst['due_year']}"
+            + ("，政策到期后延续兑现" if inst["after_expiry"] else "")
+        )
     lines.append(f"结论：{view.explanation}")
     lines.append(f"核定金额：{format_yuan(view.amount_fen)} 元")
     if view.decision_reason:
@@ -237,10 +347,18 @@ def explain(db: Database, award_id: int) -> str:
 
 
 _PARAM_LABELS = {
-    "rate": "比例", "cap": "上限（元）", "cap_scope": "上限口径", "basis_label": "计算基数",
-    "amount": "奖励金额（元）", "amounts": "各级别金额（元）", "one_time": "一次性奖励（元）",
-    "yearly": "每年补贴（元）", "years": "补贴年数", "first_year_offset": "自第几年起（偏移）",
-    "yearly_label": "分年补贴名称", "reference": "依据文件",
+    "rate": "比例",
+    "cap": "上限（元）",
+    "cap_scope": "上限口径",
+    "basis_label": "计算基数",
+    "amount": "奖励金额（元）",
+    "amounts": "各级别金额（元）",
+    "one_time": "一次性奖励（元）",
+    "yearly": "每年补贴（元）",
+    "years": "补贴年数",
+    "first_year_offset": "自第几年起（偏移）",
+    "yearly_label": "分年补贴名称",
+    "reference": "依据文件",
 }
 
 

@@ -56,7 +56,9 @@ def backup_before(db: Database, reason: str, *, now: datetime | None = None) -> 
     try:
         backup_to(db, target)
     except (OSError, sqlite3.Error) as exc:
-        raise StorageError(f"自动备份失败（{exc}），为安全起见操作未执行；请检查磁盘空间和文件夹权限") from exc
+        raise StorageError(
+            f"自动备份失败（{exc}），为安全起见操作未执行；请检查磁盘空间和文件夹权限"
+        ) from exc
     rotate(folder)
     return target
 

@@ -51,10 +51,16 @@ class CalcSummary:
 
 def _app(row) -> Application:
     return Application(
-        id=row["id"], enterprise_id=row["enterprise_id"], rule_code=row["rule_code"],
-        event_date=date.fromisoformat(row["event_date"]), basis_fen=row["basis_fen"], level=row["level"],
-        city_document=row["city_document"], same_matter_key=row["same_matter_key"],
-        manual_amount_fen=row["manual_amount_fen"], description=row["description"],
+        id=row["id"],
+        enterprise_id=row["enterprise_id"],
+        rule_code=row["rule_code"],
+        event_date=date.fromisoformat(row["event_date"]),
+        basis_fen=row["basis_fen"],
+        level=row["level"],
+        city_document=row["city_document"],
+        same_matter_key=row["same_matter_key"],
+        manual_amount_fen=row["manual_amount_fen"],
+        description=row["description"],
     )
 
 
@@ -73,8 +79,14 @@ def _special_codes(catalogue: Catalogue) -> tuple[set[str], set[str]]:
     return installment, first_time
 
 
-def _relevant(apps: list[Application], year: int, span: int, catalogue: Catalogue,
-              installment: set[str], first_time: set[str]) -> list[Application]:
+def _relevant(
+    apps: list[Application],
+    year: int,
+    span: int,
+    catalogue: Catalogue,
+    installment: set[str],
+    first_time: set[str],
+) -> list[Application]:
     """The applications whose awards fall in ``year`` plus those their checks depend on."""
     due = []
     for app in apps:
@@ -91,7 +103,11 @@ def _relevant(apps: list[Application], year: int, span: int, catalogue: Catalogu
             continue
         if app.same_matter_key and app.same_matter_key in matters:
             keep.add(app.id)
-        elif need_first and app.event_date.year <= year and set(_codes_of(app, catalogue)) & first_time:
+        elif (
+            need_first
+            and app.event_date.year <= year
+            and set(_codes_of(app, catalogue)) & first_time
+        ):
             keep.add(app.id)
     return [a for a in apps if a.id in keep]
 
@@ -109,28 +125,46 @@ def compute_year(
     installment, first_time = _special_codes(catalogue)
     span = catalogue.max_installment_span()
     marks = ",".join("?" * len(installment)) or "NULL"
-    subquery = (
-        "SELECT DISTINCT enterprise_id FROM applications WHERE event_date BETWEEN ? AND ?"
-        f" OR (rule_code IN ({marks}) AND event_date BETWEEN ? AND ?)"
+    # The enterprises with something due in the year, in a temp table the queries below join on.
+    db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS calc_enterprises (id INTEGER PRIMARY KEY)")
+    db.conn.execute("DELETE FROM temp.calc_enterprises")
+    db.conn.execute(
+        "INSERT OR IGNORE INTO temp.calc_enterprises (id) SELECT enterprise_id FROM applications"
+        " WHERE event_date BETWEEN ? AND ?",
+        (f"{year}-01-01", f"{year}-12-31"),
     )
-    params = [f"{year}-01-01", f"{year}-12-31", *sorted(installment), f"{year - span}-01-01", f"{year - 1}-12-31"]
+    if installment:
+        db.conn.execute(
+            "INSERT OR IGNORE INTO temp.calc_enterprises (id) SELECT enterprise_id FROM applications"
+            f" WHERE event_date BETWEEN ? AND ? AND rule_code IN ({marks})",
+            (f"{year - span}-01-01", f"{year - 1}-12-31", *sorted(installment)),
+        )
     by_enterprise: dict[int, list[Application]] = defaultdict(list)
     for row in db.conn.execute(
-        f"SELECT * FROM applications WHERE enterprise_id IN ({subquery}) AND event_date <= ?",
-        [*params, f"{year}-12-31"],
+        "SELECT a.id, a.enterprise_id, a.rule_code, a.event_date, a.basis_fen, a.level, a.city_document,"
+        " a.same_matter_key, a.manual_amount_fen, a.description FROM temp.calc_enterprises c"
+        " JOIN applications a ON a.enterprise_id = c.id WHERE a.event_date <= ?",
+        (f"{year}-12-31",),
     ):
-        by_enterprise[row["enterprise_id"]].append(_app(row))
-    facts_rows = db.conn.execute(f"SELECT id, above_scale FROM enterprises WHERE id IN ({subquery})", params)
-    above = {r[0]: bool(r[1]) for r in facts_rows}
+        by_enterprise[row[1]].append(
+            Application(row[0], row[1], row[2], date.fromisoformat(row[3]), *row[4:])
+        )
+    above = {
+        r[0]: bool(r[1])
+        for r in db.conn.execute(
+            "SELECT e.id, e.above_scale FROM temp.calc_enterprises c JOIN enterprises e ON e.id = c.id"
+        )
+    }
     lists: dict[int, set[int]] = defaultdict(set)
     for eid, y in db.conn.execute(
-        f"SELECT enterprise_id, year FROM siqiang_list WHERE enterprise_id IN ({subquery})", params
+        "SELECT l.enterprise_id, l.year FROM temp.calc_enterprises c"
+        " JOIN siqiang_list l ON l.enterprise_id = c.id"
     ):
         lists[eid].add(y)
     decisions: dict[int, dict[AwardKey, Decision]] = defaultdict(dict)
     for r in db.conn.execute(
-        "SELECT enterprise_id, application_id, rule_code, installment_no, status, amount_fen FROM awards"
-        f" WHERE status <> '草稿' AND enterprise_id IN ({subquery})", params,
+        "SELECT a.enterprise_id, a.application_id, a.rule_code, a.installment_no, a.status, a.amount_fen"
+        " FROM temp.calc_enterprises c JOIN awards a ON a.enterprise_id = c.id WHERE a.status <> '草稿'"
     ):
         decisions[r[0]][(r[1], r[2], r[3])] = Decision(r[4], r[5])
 
@@ -167,7 +201,8 @@ def calculate_year(
         (r["application_id"], r["rule_code"], r["installment_no"]): r
         for r in db.conn.execute(
             "SELECT id, application_id, rule_code, installment_no, status, amount_fen, basis_fen, rule_id,"
-            " explanation, trace, after_expiry FROM awards WHERE year = ?", (year,)
+            " explanation, trace, after_expiry FROM awards WHERE year = ?",
+            (year,),
         )
     }
     at, user = now_text(), db.user
@@ -176,7 +211,7 @@ def calculate_year(
     seen: set[AwardKey] = set()
     for res in results:
         seen.add(res.key)
-        trace = json.dumps(res.trace, ensure_ascii=False, sort_keys=True)
+        trace = json.dumps(res.trace, ensure_ascii=False, separators=(",", ":"))
         old = existing.get(res.key)
         if old is not None and old["status"] != "草稿":
             locked += 1
@@ -188,17 +223,38 @@ def calculate_year(
             granted += 1
             total_fen += res.amount_fen
         row = {
-            "application_id": res.application_id, "enterprise_id": res.enterprise_id,
-            "rule_code": res.rule_code, "rule_id": res.rule_id, "year": res.year,
-            "installment_no": res.installment_no, "basis_fen": res.basis_fen, "amount_fen": res.amount_fen,
-            "computed_fen": res.amount_fen, "explanation": res.explanation, "trace": trace,
-            "after_expiry": int(res.after_expiry), "at": at, "user": user,
+            "application_id": res.application_id,
+            "enterprise_id": res.enterprise_id,
+            "rule_code": res.rule_code,
+            "rule_id": res.rule_id,
+            "year": res.year,
+            "installment_no": res.installment_no,
+            "basis_fen": res.basis_fen,
+            "amount_fen": res.amount_fen,
+            "computed_fen": res.amount_fen,
+            "explanation": res.explanation,
+            "trace": trace,
+            "after_expiry": int(res.after_expiry),
+            "at": at,
+            "user": user,
         }
         if old is None:
             inserts.append(row)
-        elif (old["amount_fen"], old["basis_fen"], old["rule_id"], old["explanation"], old["trace"],
-              old["after_expiry"]) != (res.amount_fen, res.basis_fen, res.rule_id, res.explanation, trace,
-                                       int(res.after_expiry)):
+        elif (
+            old["amount_fen"],
+            old["basis_fen"],
+            old["rule_id"],
+            old["explanation"],
+            old["trace"],
+            old["after_expiry"],
+        ) != (
+            res.amount_fen,
+            res.basis_fen,
+            res.rule_id,
+            res.explanation,
+            trace,
+            int(res.after_expiry),
+        ):
             updates.append({**row, "id": old["id"]})
         else:
             unchanged += 1
@@ -221,37 +277,81 @@ def calculate_year(
             updates,
         )
         db.executemany("DELETE FROM awards WHERE id = ? AND status = '草稿'", stale)
-        summary = CalcSummary(year, len({r.enterprise_id for r in results}), len(results), len(inserts),
-                              len(updates), unchanged, len(stale), locked, granted, total_fen)
-        db.log("计算", "awards", year, None, {
-            "year": year, "inserted": summary.inserted, "updated": summary.updated,
-            "deleted": summary.deleted, "locked": locked, "total_fen": total_fen,
-        })
+        summary = CalcSummary(
+            year,
+            len({r.enterprise_id for r in results}),
+            len(results),
+            len(inserts),
+            len(updates),
+            unchanged,
+            len(stale),
+            locked,
+            granted,
+            total_fen,
+        )
+        db.log(
+            "计算",
+            "awards",
+            year,
+            None,
+            {
+                "year": year,
+                "inserted": summary.inserted,
+                "updated": summary.updated,
+                "deleted": summary.deleted,
+                "locked": locked,
+                "total_fen": total_fen,
+            },
+        )
     if progress is not None:
         progress(len(results), len(results), "计算完成")
     return summary
 
 
-def preview_application(db: Database, item: ApplicationInput, *, application_id: int | None = None) -> list[AwardResult]:
+def preview_application(
+    db: Database, item: ApplicationInput, *, application_id: int | None = None
+) -> list[AwardResult]:
     """What ``item`` would be awarded if saved now (for the form's live preview); writes nothing."""
     catalogue = load_catalogue(db)
     pending_id = application_id if application_id is not None else -1
     new = Application(
-        id=pending_id if pending_id > 0 else 2**62, enterprise_id=item.enterprise_id, rule_code=item.rule_code,
-        event_date=item.event_date, basis_fen=item.basis_fen, level=item.level,
-        city_document=item.city_document, same_matter_key=item.same_matter_key,
-        manual_amount_fen=item.manual_amount_fen, description=item.description,
+        id=pending_id if pending_id > 0 else 2**62,
+        enterprise_id=item.enterprise_id,
+        rule_code=item.rule_code,
+        event_date=item.event_date,
+        basis_fen=item.basis_fen,
+        level=item.level,
+        city_document=item.city_document,
+        same_matter_key=item.same_matter_key,
+        manual_amount_fen=item.manual_amount_fen,
+        description=item.description,
     )
-    apps = [_app(r) for r in db.query(
-        "SELECT * FROM applications WHERE enterprise_id = ? AND id <> ?", (item.enterprise_id, pending_id))]
+    apps = [
+        _app(r)
+        for r in db.query(
+            "SELECT * FROM applications WHERE enterprise_id = ? AND id <> ?",
+            (item.enterprise_id, pending_id),
+        )
+    ]
     apps.append(new)
     row = db.one("SELECT above_scale FROM enterprises WHERE id = ?", (item.enterprise_id,))
-    years = frozenset(r[0] for r in db.query("SELECT year FROM siqiang_list WHERE enterprise_id = ?",
-                                             (item.enterprise_id,)))
+    years = frozenset(
+        r[0]
+        for r in db.query(
+            "SELECT year FROM siqiang_list WHERE enterprise_id = ?", (item.enterprise_id,)
+        )
+    )
     decisions = {
         (r[0], r[1], r[2]): Decision(r[3], r[4])
-        for r in db.query("SELECT application_id, rule_code, installment_no, status, amount_fen FROM awards"
-                          " WHERE enterprise_id = ? AND status <> '草稿'", (item.enterprise_id,))
+        for r in db.query(
+            "SELECT application_id, rule_code, installment_no, status, amount_fen FROM awards"
+            " WHERE enterprise_id = ? AND status <> '草稿'",
+            (item.enterprise_id,),
+        )
     }
     facts = EnterpriseFacts(item.enterprise_id, bool(row and row[0]), years)
-    return [r for r in evaluate_enterprise(apps, facts, catalogue, decisions) if r.application_id == new.id]
+    return [
+        r
+        for r in evaluate_enterprise(apps, facts, catalogue, decisions)
+        if r.application_id == new.id
+    ]

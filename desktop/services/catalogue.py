@@ -38,7 +38,9 @@ def _rule_from_row(row: Any) -> RuleVersion:
 
 def load_catalogue(db: Database) -> Catalogue:
     """Every rule of every policy version, ready for date-versioned lookup."""
-    return Catalogue(_rule_from_row(r) for r in db.query(_RULE_SQL + " ORDER BY r.sort_order, r.id"))
+    return Catalogue(
+        _rule_from_row(r) for r in db.query(_RULE_SQL + " ORDER BY r.sort_order, r.id")
+    )
 
 
 def rule_by_id(db: Database, rule_id: int) -> RuleVersion:
@@ -69,14 +71,26 @@ def policy_versions(db: Database) -> list[PolicyVersionInfo]:
         " FROM policy_versions v JOIN policies p ON p.id = v.policy_id ORDER BY p.code, v.valid_from"
     )
     return [
-        PolicyVersionInfo(r["id"], r["policy_code"], r["policy_title"], r["doc_number"], r["title"],
-                          r["issued_on"], r["valid_from"], r["valid_to"], r["based_on"], r["rule_count"])
+        PolicyVersionInfo(
+            r["id"],
+            r["policy_code"],
+            r["policy_title"],
+            r["doc_number"],
+            r["title"],
+            r["issued_on"],
+            r["valid_from"],
+            r["valid_to"],
+            r["based_on"],
+            r["rule_count"],
+        )
         for r in rows
     ]
 
 
 def rules_of_version(db: Database, version_id: int) -> list[RuleVersion]:
-    rows = db.query(_RULE_SQL + " WHERE r.policy_version_id = ? ORDER BY r.sort_order, r.id", (version_id,))
+    rows = db.query(
+        _RULE_SQL + " WHERE r.policy_version_id = ? ORDER BY r.sort_order, r.id", (version_id,)
+    )
     return [_rule_from_row(r) for r in rows]
 
 
@@ -119,7 +133,9 @@ def copy_policy_version(
     end = _parse_date(valid_to, "有效期至", required=False)
     if end is not None and end < start:
         raise ValidationError("有效期至不能早于施行日期", field="有效期至")
-    for other in db.query("SELECT * FROM policy_versions WHERE policy_id = ?", (source["policy_id"],)):
+    for other in db.query(
+        "SELECT * FROM policy_versions WHERE policy_id = ?", (source["policy_id"],)
+    ):
         o_start, o_end = other["valid_from"], other["valid_to"] or "9999-12-31"
         if start <= o_end and (end or "9999-12-31") >= o_start:
             raise Conflict(
@@ -127,20 +143,43 @@ def copy_policy_version(
                 "同一政策在任一日期只能有一个有效版本"
             )
     rule_changes = rule_changes or {}
-    rules = db.query("SELECT * FROM rules WHERE policy_version_id = ? ORDER BY sort_order, id", (version_id,))
+    rules = db.query(
+        "SELECT * FROM rules WHERE policy_version_id = ? ORDER BY sort_order, id", (version_id,)
+    )
     unknown = set(rule_changes) - {r["code"] for r in rules}
     if unknown:
-        raise ValidationError(f"条款编号{'、'.join(sorted(unknown))}不在该政策版本中", field="条款编号")
+        raise ValidationError(
+            f"条款编号{'、'.join(sorted(unknown))}不在该政策版本中", field="条款编号"
+        )
     with db.transaction():
         new_id = db.execute(
             "INSERT INTO policy_versions (policy_id, doc_number, title, issued_on, valid_from, valid_to,"
             " source_text, based_on, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (source["policy_id"], doc_number, title or source["title"],
-             _parse_date(issued_on, "发文日期", required=False), start, end,
-             None, version_id, now_text(), db.user),
+            (
+                source["policy_id"],
+                doc_number,
+                title or source["title"],
+                _parse_date(issued_on, "发文日期", required=False),
+                start,
+                end,
+                None,
+                version_id,
+                now_text(),
+                db.user,
+            ),
         ).lastrowid
-        db.log("复制政策版本", "policy_versions", new_id, None,
-               {"based_on": version_id, "doc_number": doc_number, "valid_from": start, "valid_to": end})
+        db.log(
+            "复制政策版本",
+            "policy_versions",
+            new_id,
+            None,
+            {
+                "based_on": version_id,
+                "doc_number": doc_number,
+                "valid_from": start,
+                "valid_to": end,
+            },
+        )
         for rule in rules:
             params = json.loads(rule["params"])
             conditions = json.loads(rule["conditions"])
@@ -154,9 +193,19 @@ def copy_policy_version(
             rule_id = db.execute(
                 "INSERT INTO rules (policy_version_id, code, clause, name, method, params, conditions,"
                 " first_time_key, city_documents, clause_text, sort_order) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (new_id, rule["code"], rule["clause"], name, rule["method"],
-                 json.dumps(params, ensure_ascii=False), json.dumps(conditions, ensure_ascii=False),
-                 rule["first_time_key"], rule["city_documents"], clause_text, rule["sort_order"]),
+                (
+                    new_id,
+                    rule["code"],
+                    rule["clause"],
+                    name,
+                    rule["method"],
+                    json.dumps(params, ensure_ascii=False),
+                    json.dumps(conditions, ensure_ascii=False),
+                    rule["first_time_key"],
+                    rule["city_documents"],
+                    clause_text,
+                    rule["sort_order"],
+                ),
             ).lastrowid
             if change:
                 db.log("修改条款参数", "rules", rule_id, None, {"code": rule["code"], **change})
@@ -177,7 +226,8 @@ def update_rule(
     if row is None:
         raise NotFound(f"条款记录{rule_id}不存在")
     locked = db.scalar(
-        "SELECT count(*) FROM awards WHERE rule_id = ? AND status IN ('已审核','已拨付')", (rule_id,)
+        "SELECT count(*) FROM awards WHERE rule_id = ? AND status IN ('已审核','已拨付')",
+        (rule_id,),
     )
     if locked:
         raise Conflict(
@@ -188,13 +238,21 @@ def update_rule(
         new_params.update(params)
     new_conditions = conditions if conditions is not None else json.loads(row["conditions"])
     validate_rule(row["method"], new_params, new_conditions)
-    old = {"params": json.loads(row["params"]), "conditions": json.loads(row["conditions"]),
-           "name": row["name"]}
+    old = {
+        "params": json.loads(row["params"]),
+        "conditions": json.loads(row["conditions"]),
+        "name": row["name"],
+    }
     new = {"params": new_params, "conditions": new_conditions, "name": name or row["name"]}
     with db.transaction():
         db.execute(
             "UPDATE rules SET params = ?, conditions = ?, name = ?, clause_text = ? WHERE id = ?",
-            (json.dumps(new_params, ensure_ascii=False), json.dumps(new_conditions, ensure_ascii=False),
-             name or row["name"], clause_text or row["clause_text"], rule_id),
+            (
+                json.dumps(new_params, ensure_ascii=False),
+                json.dumps(new_conditions, ensure_ascii=False),
+                name or row["name"],
+                clause_text or row["clause_text"],
+                rule_id,
+            ),
         )
         db.log("修改条款参数", "rules", rule_id, old, new)

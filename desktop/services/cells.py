@@ -37,7 +37,9 @@ def clean_text(value: Any) -> str:
     return str(value).strip()
 
 
-def text_field(value: Any, field: str, *, required: bool = False, max_length: int = MAX_TEXT) -> str | None:
+def text_field(
+    value: Any, field: str, *, required: bool = False, max_length: int = MAX_TEXT
+) -> str | None:
     """A free-text field: trimmed, NFKC-normalised spaces, no control characters, bounded length."""
     text = clean_text(value)
     text = text.replace("\u3000", " ").strip()
@@ -81,7 +83,9 @@ def parse_date(value: Any, *, field: str = "日期") -> date:
                 f"{field}“{value}”无法识别，请写成2024-03-15、2024/3/15或2024年3月15日", field=field
             )
     if not 2000 <= result.year <= 2100:
-        raise ValidationError(f"{field}“{result.isoformat()}”超出合理范围（2000—2100年）", field=field)
+        raise ValidationError(
+            f"{field}“{result.isoformat()}”超出合理范围（2000—2100年）", field=field
+        )
     return result
 
 
@@ -98,17 +102,27 @@ def parse_yes_no(value: Any, *, field: str) -> bool:
     raise ValidationError(f"{field}只能填“是”或“否”，实际为“{clean_text(value)}”", field=field)
 
 
-def parse_choice(value: Any, choices: tuple[str, ...] | list[str], *, field: str, required: bool) -> str | None:
+def parse_choice(
+    value: Any, choices: tuple[str, ...] | list[str], *, field: str, required: bool
+) -> str | None:
     text = clean_text(value)
     text = unicodedata.normalize("NFKC", text).replace(" ", "") if text else text
     if not text:
         if required:
             raise ValidationError(f"{field}不能为空", field=field)
         return None
-    aliases = {"新医药": "医药健康", "大数据": "电子信息", "国家": "国家级", "省": "省级", "市": "市级"}
+    aliases = {
+        "新医药": "医药健康",
+        "大数据": "电子信息",
+        "国家": "国家级",
+        "省": "省级",
+        "市": "市级",
+    }
     text = aliases.get(text, text)
     if text not in choices:
-        raise ValidationError(f"{field}“{clean_text(value)}”不在可选范围内（{'、'.join(choices)}）", field=field)
+        raise ValidationError(
+            f"{field}“{clean_text(value)}”不在可选范围内（{'、'.join(choices)}）", field=field
+        )
     return text
 
 

@@ -35,7 +35,9 @@ def run_check(db: Database) -> CheckReport:
         report.problems.extend(f"数据库文件损坏：{line}" for line in integrity[:20])
     fk = db.query("PRAGMA foreign_key_check")
     if fk:
-        report.problems.extend(f"外键错误：表{r[0]}第{r[1]}行引用的{r[2]}记录不存在" for r in fk[:50])
+        report.problems.extend(
+            f"外键错误：表{r[0]}第{r[1]}行引用的{r[2]}记录不存在" for r in fk[:50]
+        )
     else:
         report.passed.append("外键引用（foreign_key_check）")
 
@@ -60,19 +62,28 @@ def run_check(db: Database) -> CheckReport:
         " WHERE a.status IN ('草稿','已审核','已拨付')"
     ):
         if row["status"] in ("已审核", "已拨付") and row["approved_hash"] != approved_hash(row):
-            report.problems.append(f"核定结果{row['id']}（{row['name']} {row['rule_code']}）审核后被改动，与审核时的指纹不符")
+            report.problems.append(
+                f"核定结果{row['id']}（{row['name']} {row['rule_code']}）审核后被改动，与审核时的指纹不符"
+            )
         if row["rule_id"] and row["installment_no"] == 0:
-            rule = next((v for v in catalogue.versions(row["rule_code"]) if v.rule_id == row["rule_id"]), None)
+            rule = next(
+                (v for v in catalogue.versions(row["rule_code"]) if v.rule_id == row["rule_id"]),
+                None,
+            )
             if rule is not None and rule.method == "ratio":
                 cap = rule.cap_fen()
                 if cap is not None:
-                    scope = (row["enterprise_id"], row["rule_code"], row["year"]) \
-                        if rule.cap_scope() == "per-enterprise-rule-year" else (row["id"], "", 0)
+                    scope = (
+                        (row["enterprise_id"], row["rule_code"], row["year"])
+                        if rule.cap_scope() == "per-enterprise-rule-year"
+                        else (row["id"], "", 0)
+                    )
                     caps[scope] = caps.get(scope, 0) + row["amount_fen"]
                     if caps[scope] > cap:
                         report.problems.append(
                             f"核定结果{row['id']}（{row['name']} {row['rule_code']} {row['year']}年度）"
-                            f"累计 {format_yuan(caps[scope])} 元，超过上限 {format_yuan(cap)} 元")
+                            f"累计 {format_yuan(caps[scope])} 元，超过上限 {format_yuan(cap)} 元"
+                        )
     for row in db.conn.execute(
         "SELECT a.application_id, a.rule_code, sum(a.amount_fen) AS total, count(*) AS n, e.name, r.params"
         " FROM awards a JOIN enterprises e ON e.id = a.enterprise_id JOIN rules r ON r.id = a.rule_id"
@@ -82,10 +93,14 @@ def run_check(db: Database) -> CheckReport:
         params = json.loads(row["params"])
         from desktop.core.money import parse_amount
 
-        full = parse_amount(params["one_time"]) + parse_amount(params["yearly"]) * int(params["years"])
+        full = parse_amount(params["one_time"]) + parse_amount(params["yearly"]) * int(
+            params["years"]
+        )
         if row["total"] > full:
-            report.problems.append(f"事项{row['application_id']}（{row['name']} {row['rule_code']}）分年兑现合计"
-                                   f" {format_yuan(row['total'])} 元超过条款总额 {format_yuan(full)} 元")
+            report.problems.append(
+                f"事项{row['application_id']}（{row['name']} {row['rule_code']}）分年兑现合计"
+                f" {format_yuan(row['total'])} 元超过条款总额 {format_yuan(full)} 元"
+            )
     if len(report.problems) == bad_before:
         report.passed.append("核定结果不超上限、审核指纹一致、分年兑现不超总额")
     return report

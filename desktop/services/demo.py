@@ -17,9 +17,40 @@ from desktop.services.registry import INDUSTRIES, EnterpriseInput, towns, upsert
 from desktop.services.siqiang_lists import replace_list
 from desktop.storage.database import Database
 
-_PREFIX = ["齐鑫", "鲁华", "泰宏", "稷宏", "淄江", "临宇", "华晟", "恒润", "金鼎", "瑞祥", "齐悦", "鼎盛",
-           "博远", "海川", "齐创", "天衡", "正元", "凯瑞", "康桥", "宏图", "聚能", "远航", "明德", "新岭",
-           "晨曦", "金桥", "信达", "丰源", "嘉禾", "同力", "锦程", "中齐"]
+_PREFIX = [
+    "齐鑫",
+    "鲁华",
+    "泰宏",
+    "稷宏",
+    "淄江",
+    "临宇",
+    "华晟",
+    "恒润",
+    "金鼎",
+    "瑞祥",
+    "齐悦",
+    "鼎盛",
+    "博远",
+    "海川",
+    "齐创",
+    "天衡",
+    "正元",
+    "凯瑞",
+    "康桥",
+    "宏图",
+    "聚能",
+    "远航",
+    "明德",
+    "新岭",
+    "晨曦",
+    "金桥",
+    "信达",
+    "丰源",
+    "嘉禾",
+    "同力",
+    "锦程",
+    "中齐",
+]
 _TRADE = {
     "新材料": ["新材料", "高分子材料", "化工新材料", "特种陶瓷", "尼龙材料", "稀土材料"],
     "智能装备": ["智能装备", "机械制造", "汽车零部件", "自动化设备", "光伏科技", "精密机械"],
@@ -63,12 +94,18 @@ def build_demo(db: Database, *, enterprises: int = 240, seed: int = 2021) -> str
     for i in range(enterprises):
         industry = rng.choice([*INDUSTRIES, *INDUSTRIES, None])
         name = long_name if i == 7 else _name(rng, industry, used)
-        items.append(EnterpriseInput(
-            credit_code=_code(rng), name=name, town=town_names[i % len(town_names)],
-            above_scale=rng.random() < 0.7, industry=industry,
-            contact=rng.choice(["王", "李", "张", "刘", "陈", "杨", "赵"]) + rng.choice(["经理", "主任", "会计"]),
-            phone=f"0533-7{rng.randrange(100000, 999999)}",
-        ))
+        items.append(
+            EnterpriseInput(
+                credit_code=_code(rng),
+                name=name,
+                town=town_names[i % len(town_names)],
+                above_scale=rng.random() < 0.7,
+                industry=industry,
+                contact=rng.choice(["王", "李", "张", "刘", "陈", "杨", "赵"])
+                + rng.choice(["经理", "主任", "会计"]),
+                phone=f"0533-7{rng.randrange(100000, 999999)}",
+            )
+        )
     upsert_enterprises(db, items, action="演示")
     ids = {r[0]: r[1] for r in db.query("SELECT credit_code, id FROM enterprises")}
     siqiang = [ids[e.credit_code] for e in items if e.industry]
@@ -77,7 +114,7 @@ def build_demo(db: Database, *, enterprises: int = 240, seed: int = 2021) -> str
     pool = list(siqiang)
     rng.shuffle(pool)
     current = set(pool[: len(pool) // 2])
-    later = pool[len(pool) // 2:]
+    later = pool[len(pool) // 2 :]
     for year in YEARS:
         newcomers = {later.pop() for _ in range(min(8, len(later)))}
         leavers = set(rng.sample(sorted(current), 3)) if year > 2021 else set()
@@ -89,8 +126,11 @@ def build_demo(db: Database, *, enterprises: int = 240, seed: int = 2021) -> str
     code_of = {v: k for k, v in ids.items()}
 
     def add(eid: int, rule: str | None, when: date, **kw) -> None:
-        apps.append(ApplicationInput(enterprise_id=eid, credit_code=code_of[eid], rule_code=rule,
-                                     event_date=when, **kw))
+        apps.append(
+            ApplicationInput(
+                enterprise_id=eid, credit_code=code_of[eid], rule_code=rule, event_date=when, **kw
+            )
+        )
 
     listed = {y: sorted(on_list[y]) for y in YEARS}
     all_ids = sorted(ids.values())
@@ -100,22 +140,56 @@ def build_demo(db: Database, *, enterprises: int = 240, seed: int = 2021) -> str
         for eid in rng.sample(listed[base_year], 10):  # LZ41-2, some by city document only
             basis = rng.randrange(30_000_000, 700_000_000)
             if rng.random() < 0.4:
-                add(eid, None, _day(rng, year, start), basis_fen=basis, city_document="淄政办字〔2021〕7号",
-                    description="市级四强产业扶持资金到账")
+                add(
+                    eid,
+                    None,
+                    _day(rng, year, start),
+                    basis_fen=basis,
+                    city_document="淄政办字〔2021〕7号",
+                    description="市级四强产业扶持资金到账",
+                )
             else:
-                add(eid, "LZ41-2", _day(rng, year, start), basis_fen=basis, description="市级扶持资金到账")
+                add(
+                    eid,
+                    "LZ41-2",
+                    _day(rng, year, start),
+                    basis_fen=basis,
+                    description="市级扶持资金到账",
+                )
         for eid in rng.sample(listed[base_year], 3):  # LZ41-1A insurance premium
-            add(eid, "LZ41-1A", _day(rng, year, start), basis_fen=rng.randrange(20_000_000, 250_000_000),
-                description="首台（套）保险补偿保费")
+            add(
+                eid,
+                "LZ41-1A",
+                _day(rng, year, start),
+                basis_fen=rng.randrange(20_000_000, 250_000_000),
+                description="首台（套）保险补偿保费",
+            )
         for eid in rng.sample(all_ids, 4):
-            add(eid, "LZ41-5A", _day(rng, year, start), basis_fen=rng.randrange(5_000_000, 800_000_000),
-                description="市级设备购置补助")
+            add(
+                eid,
+                "LZ41-5A",
+                _day(rng, year, start),
+                basis_fen=rng.randrange(5_000_000, 800_000_000),
+                description="市级设备购置补助",
+            )
         for eid in rng.sample(all_ids, 2):
-            add(eid, None, _day(rng, year, start), basis_fen=rng.randrange(5_000_000, 90_000_000),
-                city_document="淄政办发〔2020〕11号", description="工业互联网扶持资金")
+            add(
+                eid,
+                None,
+                _day(rng, year, start),
+                basis_fen=rng.randrange(5_000_000, 90_000_000),
+                city_document="淄政办发〔2020〕11号",
+                description="工业互联网扶持资金",
+            )
         for eid in rng.sample(all_ids, 2):
-            add(eid, "LZ41-8A", _day(rng, year, start), basis_fen=rng.randrange(50_000_000, 500_000_000),
-                city_document="淄政发〔2020〕14号", description="跨越发展扶持资金")
+            add(
+                eid,
+                "LZ41-8A",
+                _day(rng, year, start),
+                basis_fen=rng.randrange(50_000_000, 500_000_000),
+                city_document="淄政发〔2020〕14号",
+                description="跨越发展扶持资金",
+            )
         for eid in rng.sample(all_ids, 2):
             add(eid, "LZ41-6B", _day(rng, year, start), description="两化融合管理体系贯标认定")
         for eid in rng.sample(all_ids, 1):
@@ -127,26 +201,59 @@ def build_demo(db: Database, *, enterprises: int = 240, seed: int = 2021) -> str
         for eid, lvl in zip(rng.sample(all_ids, 2), ("国家级", "省级"), strict=True):
             add(eid, "LZ41-10A", _day(rng, year, start), level=lvl, description="技术创新示范企业")
         for eid, lvl in zip(rng.sample(all_ids, 2), ("省级", "市级"), strict=True):
-            add(eid, "LZ41-10B", _day(rng, year, start), level=lvl, description="一企一技术研发中心")
+            add(
+                eid, "LZ41-10B", _day(rng, year, start), level=lvl, description="一企一技术研发中心"
+            )
         for eid, lvl in zip(rng.sample(all_ids, 2), ("省级", "市级"), strict=True):
             add(eid, "LZ41-10C", _day(rng, year, start), level=lvl, description="工业设计项目")
-        manual = (("LZ41-1B", "鲁财社〔2018〕29号", "仿制药一致性评价通过"), ("LZ41-4", None, "招商引资项目落地"),
-                  ("LZ41-5B", None, "智能化改造项目"), ("LZ41-7", "临发〔2020〕10号", "五个优化项目"),
-                  ("LZ41-8B", "临办发〔2019〕11号", "省级单项冠军"))
+        manual = (
+            ("LZ41-1B", "鲁财社〔2018〕29号", "仿制药一致性评价通过"),
+            ("LZ41-4", None, "招商引资项目落地"),
+            ("LZ41-5B", None, "智能化改造项目"),
+            ("LZ41-7", "临发〔2020〕10号", "五个优化项目"),
+            ("LZ41-8B", "临办发〔2019〕11号", "省级单项冠军"),
+        )
         code, doc, why = manual[year % len(manual)]
-        add(rng.choice(all_ids), code, _day(rng, year, start), manual_amount_fen=rng.randrange(5, 60) * 1_000_000,
-            city_document=doc, description=why)
+        add(
+            rng.choice(all_ids),
+            code,
+            _day(rng, year, start),
+            manual_amount_fen=rng.randrange(5, 60) * 1_000_000,
+            city_document=doc,
+            description=why,
+        )
         if year in on_list and year > 2021:  # newly listed, above scale → LZ41-3
-            newly = [e for e in on_list[year] if not any(e in on_list[y] for y in YEARS if y < year)]
+            newly = [
+                e for e in on_list[year] if not any(e in on_list[y] for y in YEARS if y < year)
+            ]
             for eid in newly[:4]:
-                add(eid, "LZ41-3", _day(rng, year, date(year, 3, 1)), basis_fen=rng.randrange(20_000_000, 400_000_000),
-                    description="上年度税收区级财力贡献")
+                add(
+                    eid,
+                    "LZ41-3",
+                    _day(rng, year, date(year, 3, 1)),
+                    basis_fen=rng.randrange(20_000_000, 400_000_000),
+                    description="上年度税收区级财力贡献",
+                )
     # Cap carried across two receipts (worked example), 就高不重复, installments, first-time repeat.
     e1, e2, e3, e4 = listed[2024][0], listed[2024][1], all_ids[5], all_ids[6]
     add(e1, "LZ41-2", date(2024, 3, 15), basis_fen=320_500_000, description="第一笔市级资金")
     add(e1, "LZ41-2", date(2024, 9, 20), basis_fen=200_000_000, description="第二笔市级资金")
-    add(e2, "LZ41-10B", date(2023, 5, 8), level="省级", same_matter_key="研发中心2023", description="省级研发中心")
-    add(e2, "LZ41-10C", date(2023, 5, 8), level="省级", same_matter_key="研发中心2023", description="同一项目另报工业设计")
+    add(
+        e2,
+        "LZ41-10B",
+        date(2023, 5, 8),
+        level="省级",
+        same_matter_key="研发中心2023",
+        description="省级研发中心",
+    )
+    add(
+        e2,
+        "LZ41-10C",
+        date(2023, 5, 8),
+        level="省级",
+        same_matter_key="研发中心2023",
+        description="同一项目另报工业设计",
+    )
     add(e3, "LZ41-9A", date(2023, 6, 15), description="新认定省级制造业创新中心")
     add(e4, "LZ41-9A", date(2022, 8, 1), description="新认定省级技术创新中心")
     add(e4, "LZ41-9B", date(2025, 7, 1), description="升级为国家级创新中心")
@@ -166,10 +273,15 @@ def build_demo(db: Database, *, enterprises: int = 240, seed: int = 2021) -> str
         calculate_year(db, year)
     for year in (2021, 2022, 2023):
         approve(db, year)
-    paid = [r[0] for r in db.query("SELECT id FROM awards WHERE year IN (2021, 2022) AND status = '已审核'")]
+    paid = [
+        r[0]
+        for r in db.query("SELECT id FROM awards WHERE year IN (2021, 2022) AND status = '已审核'")
+    ]
     mark_paid(db, paid)
-    draft = db.one("SELECT id FROM awards WHERE year = 2024 AND status = '草稿' AND amount_fen > 0"
-                   " AND rule_code = 'LZ41-6D' ORDER BY id LIMIT 1")
+    draft = db.one(
+        "SELECT id FROM awards WHERE year = 2024 AND status = '草稿' AND amount_fen > 0"
+        " AND rule_code = 'LZ41-6D' ORDER BY id LIMIT 1"
+    )
     if draft:
         reject(db, draft[0], "企业申报材料不全，经复核不予奖补")
     for year in (2024, 2025, 2026):

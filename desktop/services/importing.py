@@ -75,8 +75,10 @@ class ImportReport:
         parts = [f"{self.kind}{verb}：共{self.rows}行"]
         if self.kind == "四强企业名单":
             for change in self.list_changes:
-                parts.append(f"{change.year}年度名单{change.total}户，新增{len(change.added)}户，"
-                             f"移出{len(change.dropped)}户")
+                parts.append(
+                    f"{change.year}年度名单{change.total}户，新增{len(change.added)}户，"
+                    f"移出{len(change.dropped)}户"
+                )
         else:
             parts.append(f"新增{self.added}条，更新{self.updated}条，未变{self.unchanged}条")
             if self.duplicates:
@@ -100,7 +102,9 @@ def _check_rows(sheet, parse, progress: Progress | None, cancel: threading.Event
         except ValidationError as exc:
             problems.append(RowProblem(row_no, str(exc)))
     if not data:
-        raise ImportRejected([], file_message=f"工作簿“{sheet.path.name}”没有数据行（表头在第{sheet.header_row}行）")
+        raise ImportRejected(
+            [], file_message=f"工作簿“{sheet.path.name}”没有数据行（表头在第{sheet.header_row}行）"
+        )
     return items, problems
 
 
@@ -110,22 +114,39 @@ def _backup(db: Database, reason: str) -> Path | None:
     return backup_before(db, reason)
 
 
-def import_enterprises(db: Database, path: str | Path, *, dry_run: bool = False,
-                       progress: Progress | None = None, cancel: threading.Event | None = None) -> ImportReport:
+def import_enterprises(
+    db: Database,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ImportReport:
     sheet = read_sheet(path, ENTERPRISE_COLUMNS, ("统一社会信用代码", "企业名称", "所属镇街"))
     towns = list(town_ids_by_name(db))
 
     def parse(v):
         return parse_enterprise(
-            credit_code=v.get("统一社会信用代码"), name=v.get("企业名称"), town=v.get("所属镇街"),
-            above_scale=v.get("是否规上"), industry=v.get("四强产业"), contact=v.get("联系人"),
-            phone=v.get("联系电话"), known_towns=towns)
+            credit_code=v.get("统一社会信用代码"),
+            name=v.get("企业名称"),
+            town=v.get("所属镇街"),
+            above_scale=v.get("是否规上"),
+            industry=v.get("四强产业"),
+            contact=v.get("联系人"),
+            phone=v.get("联系电话"),
+            known_towns=towns,
+        )
 
     items, problems = _check_rows(sheet, parse, progress, cancel, "企业名录")
     first_row: dict[str, int] = {}
     for row_no, item in items:
         if item.credit_code in first_row:
-            problems.append(RowProblem(row_no, f"统一社会信用代码{item.credit_code}与第{first_row[item.credit_code]}行重复"))
+            problems.append(
+                RowProblem(
+                    row_no,
+                    f"统一社会信用代码{item.credit_code}与第{first_row[item.credit_code]}行重复",
+                )
+            )
         else:
             first_row[item.credit_code] = row_no
     if problems:
@@ -138,23 +159,39 @@ def import_enterprises(db: Database, path: str | Path, *, dry_run: bool = False,
         return report
     report.backup = _backup(db, "导入企业名录")
     summary = upsert_enterprises(db, [i for _, i in items])
-    report.added, report.updated, report.unchanged = summary.added, summary.updated, summary.unchanged
+    report.added, report.updated, report.unchanged = (
+        summary.added,
+        summary.updated,
+        summary.unchanged,
+    )
     return report
 
 
-def import_siqiang_list(db: Database, path: str | Path, *, year: int | None = None, dry_run: bool = False,
-                        progress: Progress | None = None, cancel: threading.Event | None = None) -> ImportReport:
+def import_siqiang_list(
+    db: Database,
+    path: str | Path,
+    *,
+    year: int | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ImportReport:
     if year is not None:
         check_year(year)
     sheet = read_sheet(path, LIST_COLUMNS, ("统一社会信用代码",))
     if year is None and "年度" not in sheet.headers:
-        raise ImportRejected([], file_message="未指定年度：请在导入时选择年度（--year），或在工作簿中加“年度”列")
+        raise ImportRejected(
+            [], file_message="未指定年度：请在导入时选择年度（--year），或在工作簿中加“年度”列"
+        )
     registry = registry_index(db)
 
     def parse(v):
         code = validate_credit_code(str(v.get("统一社会信用代码") or ""))
         if code not in registry:
-            raise ValidationError(f"统一社会信用代码{code}未在企业名录中登记，请先导入企业名录", field="统一社会信用代码")
+            raise ValidationError(
+                f"统一社会信用代码{code}未在企业名录中登记，请先导入企业名录",
+                field="统一社会信用代码",
+            )
         row_year = year
         raw_year = v.get("年度")
         if raw_year not in (None, ""):
@@ -165,7 +202,9 @@ def import_siqiang_list(db: Database, path: str | Path, *, year: int | None = No
                 raise ValidationError(f"年度“{raw_year}”不是有效年份", field="年度") from None
             check_year(parsed)
             if year is not None and parsed != year:
-                raise ValidationError(f"年度列为{parsed}，与导入时选择的{year}年度不一致", field="年度")
+                raise ValidationError(
+                    f"年度列为{parsed}，与导入时选择的{year}年度不一致", field="年度"
+                )
             row_year = parsed
         if row_year is None:
             raise ValidationError("年度不能为空", field="年度")
@@ -178,12 +217,16 @@ def import_siqiang_list(db: Database, path: str | Path, *, year: int | None = No
     by_year: dict[int, set[int]] = {}
     for row_no, (row_year, code, name) in items:
         if (row_year, code) in seen:
-            problems.append(RowProblem(row_no, f"统一社会信用代码{code}与第{seen[(row_year, code)]}行重复"))
+            problems.append(
+                RowProblem(row_no, f"统一社会信用代码{code}与第{seen[(row_year, code)]}行重复")
+            )
             continue
         seen[(row_year, code)] = row_no
         enterprise_id, registered = registry[code]
         if name and name != registered:
-            report.warnings.append(f"第{row_no}行：企业名称“{name}”与名录登记的“{registered}”不一致，按信用代码列入")
+            report.warnings.append(
+                f"第{row_no}行：企业名称“{name}”与名录登记的“{registered}”不一致，按信用代码列入"
+            )
         by_year.setdefault(row_year, set()).add(enterprise_id)
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: p.row))
@@ -197,8 +240,14 @@ def import_siqiang_list(db: Database, path: str | Path, *, year: int | None = No
     return report
 
 
-def import_applications(db: Database, path: str | Path, *, dry_run: bool = False,
-                        progress: Progress | None = None, cancel: threading.Event | None = None) -> ImportReport:
+def import_applications(
+    db: Database,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ImportReport:
     sheet = read_sheet(path, APPLICATION_COLUMNS, ("统一社会信用代码", "事项日期"))
     if "条款编号" not in sheet.headers and "市级政策文号" not in sheet.headers:
         raise ImportRejected([], file_message="工作簿缺少表头：须有“条款编号”或“市级政策文号”列")
@@ -207,11 +256,19 @@ def import_applications(db: Database, path: str | Path, *, dry_run: bool = False
 
     def parse(v) -> ApplicationInput:
         return parse_application(
-            credit_code=v.get("统一社会信用代码"), enterprise_name=v.get("企业名称"),
-            rule_code=v.get("条款编号"), event_date=v.get("事项日期"), basis=v.get("基数金额（元）"),
-            level=v.get("认定级别"), city_document=v.get("市级政策文号"), description=v.get("事项说明"),
-            same_matter_key=v.get("同一事项编号"), manual_amount=v.get("核定金额（元）"),
-            registry=registry, catalogue=catalogue)
+            credit_code=v.get("统一社会信用代码"),
+            enterprise_name=v.get("企业名称"),
+            rule_code=v.get("条款编号"),
+            event_date=v.get("事项日期"),
+            basis=v.get("基数金额（元）"),
+            level=v.get("认定级别"),
+            city_document=v.get("市级政策文号"),
+            description=v.get("事项说明"),
+            same_matter_key=v.get("同一事项编号"),
+            manual_amount=v.get("核定金额（元）"),
+            registry=registry,
+            catalogue=catalogue,
+        )
 
     items, problems = _check_rows(sheet, parse, progress, cancel, "奖补事项")
     stored = existing_identity_keys(db)

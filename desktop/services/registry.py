@@ -21,8 +21,12 @@ class Town:
 
 
 def towns(db: Database) -> list[Town]:
-    return [Town(r["id"], r["name"], r["sort_order"])
-            for r in db.query("SELECT id, name, sort_order FROM towns WHERE active = 1 ORDER BY sort_order, id")]
+    return [
+        Town(r["id"], r["name"], r["sort_order"])
+        for r in db.query(
+            "SELECT id, name, sort_order FROM towns WHERE active = 1 ORDER BY sort_order, id"
+        )
+    ]
 
 
 def town_ids_by_name(db: Database) -> dict[str, int]:
@@ -35,7 +39,9 @@ def add_town(db: Database, name: str) -> int:
         raise Conflict(f"镇街“{name}”已存在")
     with db.transaction():
         order = (db.scalar("SELECT max(sort_order) FROM towns") or 0) + 1
-        town_id = db.execute("INSERT INTO towns (name, sort_order) VALUES (?, ?)", (name, order)).lastrowid
+        town_id = db.execute(
+            "INSERT INTO towns (name, sort_order) VALUES (?, ?)", (name, order)
+        ).lastrowid
         db.log("新增", "towns", town_id, None, {"name": name})
     return int(town_id)
 
@@ -95,14 +101,21 @@ class Enterprise:
     phone: str | None
 
 
-_ENTERPRISE_SQL = (
-    "SELECT e.*, t.name AS town FROM enterprises e JOIN towns t ON t.id = e.town_id"
-)
+_ENTERPRISE_SQL = "SELECT e.*, t.name AS town FROM enterprises e JOIN towns t ON t.id = e.town_id"
 
 
 def _enterprise(row) -> Enterprise:
-    return Enterprise(row["id"], row["credit_code"], row["name"], row["town_id"], row["town"],
-                      bool(row["above_scale"]), row["industry"], row["contact"], row["phone"])
+    return Enterprise(
+        row["id"],
+        row["credit_code"],
+        row["name"],
+        row["town_id"],
+        row["town"],
+        bool(row["above_scale"]),
+        row["industry"],
+        row["contact"],
+        row["phone"],
+    )
 
 
 def get_enterprise(db: Database, enterprise_id: int) -> Enterprise:
@@ -129,23 +142,40 @@ class UpsertSummary:
 
 
 def _record(item: EnterpriseInput, town_id: int) -> dict:
-    return {"credit_code": item.credit_code, "name": item.name, "town_id": town_id,
-            "above_scale": int(item.above_scale), "industry": item.industry,
-            "contact": item.contact, "phone": item.phone}
+    return {
+        "credit_code": item.credit_code,
+        "name": item.name,
+        "town_id": town_id,
+        "above_scale": int(item.above_scale),
+        "industry": item.industry,
+        "contact": item.contact,
+        "phone": item.phone,
+    }
 
 
-def upsert_enterprises(db: Database, items: list[EnterpriseInput], *, action: str = "导入") -> UpsertSummary:
+def upsert_enterprises(
+    db: Database, items: list[EnterpriseInput], *, action: str = "导入"
+) -> UpsertSummary:
     """Insert new enterprises and update changed ones, by credit code, in one transaction."""
     town_ids = town_ids_by_name(db)
-    existing = {
-        r["credit_code"]: dict(r)
-        for r in db.query("SELECT id, credit_code, name, town_id, above_scale, industry, contact, phone FROM enterprises")
-    } if len(items) > 200 else {
-        r["credit_code"]: dict(r)
-        for code in {i.credit_code for i in items}
-        for r in db.query("SELECT id, credit_code, name, town_id, above_scale, industry, contact, phone"
-                          " FROM enterprises WHERE credit_code = ?", (code,))
-    }
+    existing = (
+        {
+            r["credit_code"]: dict(r)
+            for r in db.query(
+                "SELECT id, credit_code, name, town_id, above_scale, industry, contact, phone FROM enterprises"
+            )
+        }
+        if len(items) > 200
+        else {
+            r["credit_code"]: dict(r)
+            for code in {i.credit_code for i in items}
+            for r in db.query(
+                "SELECT id, credit_code, name, town_id, above_scale, industry, contact, phone"
+                " FROM enterprises WHERE credit_code = ?",
+                (code,),
+            )
+        }
+    )
     at = now_text()
     inserts, updates, log = [], [], []
     unchanged = 0
@@ -153,7 +183,15 @@ def upsert_enterprises(db: Database, items: list[EnterpriseInput], *, action: st
         record = _record(item, town_ids[item.town])
         old = existing.get(item.credit_code)
         if old is None:
-            inserts.append({**record, "created_at": at, "created_by": db.user, "updated_at": at, "updated_by": db.user})
+            inserts.append(
+                {
+                    **record,
+                    "created_at": at,
+                    "created_by": db.user,
+                    "updated_at": at,
+                    "updated_by": db.user,
+                }
+            )
             log.append((action + "新增", "enterprises", item.credit_code, None, record))
             existing[item.credit_code] = {**record, "id": None}
         else:
@@ -182,12 +220,16 @@ def upsert_enterprises(db: Database, items: list[EnterpriseInput], *, action: st
     return UpsertSummary(len(inserts), len(updates), unchanged)
 
 
-def save_enterprise(db: Database, item: EnterpriseInput, *, enterprise_id: int | None = None) -> int:
+def save_enterprise(
+    db: Database, item: EnterpriseInput, *, enterprise_id: int | None = None
+) -> int:
     """Create (enterprise_id None) or edit one enterprise from the form."""
     other = find_by_code(db, item.credit_code)
     if enterprise_id is None:
         if other is not None:
-            raise Conflict(f"统一社会信用代码{item.credit_code}已登记为“{other.name}”", )
+            raise Conflict(
+                f"统一社会信用代码{item.credit_code}已登记为“{other.name}”",
+            )
         upsert_enterprises(db, [item], action="录入")
         found = find_by_code(db, item.credit_code)
         assert found is not None
@@ -207,9 +249,13 @@ def save_enterprise(db: Database, item: EnterpriseInput, *, enterprise_id: int |
             " updated_at = :at, updated_by = :user WHERE id = :id",
             {**record, "at": now_text(), "user": db.user, "id": enterprise_id},
         )
-        db.log("修改", "enterprises", item.credit_code,
-               {k: v for k, v in old.items() if record.get(k) != v},
-               {k: v for k, v in record.items() if old.get(k) != v})
+        db.log(
+            "修改",
+            "enterprises",
+            item.credit_code,
+            {k: v for k, v in old.items() if record.get(k) != v},
+            {k: v for k, v in record.items() if old.get(k) != v},
+        )
     return enterprise_id
 
 
@@ -222,12 +268,18 @@ class EnterpriseFilter:
     on_list_year: int | None = None
 
 
-def search_enterprise_ids(db: Database, flt: EnterpriseFilter, *, limit: int | None = None) -> list[int]:
+def search_enterprise_ids(
+    db: Database, flt: EnterpriseFilter, *, limit: int | None = None
+) -> list[int]:
     """Ids of matching enterprises in display order (town, name); substring match on name and code."""
     where, params = [], []
     if flt.text.strip():
         where.append("(e.name LIKE ? ESCAPE '\\' OR e.credit_code LIKE ? ESCAPE '\\')")
-        needle = "%" + flt.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        needle = (
+            "%"
+            + flt.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
         params += [needle, needle.upper()]
     if flt.town_id is not None:
         where.append("e.town_id = ?")
@@ -239,7 +291,9 @@ def search_enterprise_ids(db: Database, flt: EnterpriseFilter, *, limit: int | N
         where.append("e.above_scale = ?")
         params.append(int(flt.above_scale))
     if flt.on_list_year is not None:
-        where.append("EXISTS (SELECT 1 FROM siqiang_list l WHERE l.year = ? AND l.enterprise_id = e.id)")
+        where.append(
+            "EXISTS (SELECT 1 FROM siqiang_list l WHERE l.year = ? AND l.enterprise_id = e.id)"
+        )
         params.append(flt.on_list_year)
     sql = "SELECT e.id FROM enterprises e"
     if where:
@@ -254,7 +308,7 @@ def enterprises_by_ids(db: Database, ids: list[int]) -> dict[int, Enterprise]:
     """Fetch a window of rows for a table view (a few hundred at a time)."""
     out: dict[int, Enterprise] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         for row in db.query(_ENTERPRISE_SQL + f" WHERE e.id IN ({marks})", chunk):
             out[row["id"]] = _enterprise(row)

@@ -56,14 +56,21 @@ def plan_replacement(db: Database, year: int, enterprise_ids: set[int]) -> ListC
     added_ids = enterprise_ids - set(current)
     added: list[ListMember] = []
     for start in range(0, len(added_ids), 500):
-        chunk = sorted(added_ids)[start:start + 500]
+        chunk = sorted(added_ids)[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for r in db.query("SELECT e.id, e.credit_code, e.name, t.name AS town FROM enterprises e"
-                          f" JOIN towns t ON t.id = e.town_id WHERE e.id IN ({marks})", chunk):
+        for r in db.query(
+            "SELECT e.id, e.credit_code, e.name, t.name AS town FROM enterprises e"
+            f" JOIN towns t ON t.id = e.town_id WHERE e.id IN ({marks})",
+            chunk,
+        ):
             added.append(ListMember(r["id"], r["credit_code"], r["name"], r["town"]))
     dropped = [m for eid, m in current.items() if eid not in enterprise_ids]
-    return ListChange(year, sorted(added, key=lambda m: m.name), sorted(dropped, key=lambda m: m.name),
-                      len(set(current) & enterprise_ids))
+    return ListChange(
+        year,
+        sorted(added, key=lambda m: m.name),
+        sorted(dropped, key=lambda m: m.name),
+        len(set(current) & enterprise_ids),
+    )
 
 
 def replace_list(db: Database, year: int, enterprise_ids: set[int]) -> ListChange:
@@ -72,16 +79,26 @@ def replace_list(db: Database, year: int, enterprise_ids: set[int]) -> ListChang
     change = plan_replacement(db, year, enterprise_ids)
     at = now_text()
     with db.transaction():
-        db.executemany("DELETE FROM siqiang_list WHERE year = ? AND enterprise_id = ?",
-                       [(year, m.enterprise_id) for m in change.dropped])
+        db.executemany(
+            "DELETE FROM siqiang_list WHERE year = ? AND enterprise_id = ?",
+            [(year, m.enterprise_id) for m in change.dropped],
+        )
         db.executemany(
             "INSERT INTO siqiang_list (year, enterprise_id, imported_at, imported_by) VALUES (?,?,?,?)",
             [(year, m.enterprise_id, at, db.user) for m in change.added],
         )
-        db.log("替换四强名单", "siqiang_list", year, None, {
-            "year": year, "added": [m.credit_code for m in change.added],
-            "dropped": [m.credit_code for m in change.dropped], "total": change.total,
-        })
+        db.log(
+            "替换四强名单",
+            "siqiang_list",
+            year,
+            None,
+            {
+                "year": year,
+                "added": [m.credit_code for m in change.added],
+                "dropped": [m.credit_code for m in change.dropped],
+                "total": change.total,
+            },
+        )
     return change
 
 
@@ -90,32 +107,50 @@ def set_membership(db: Database, year: int, enterprise_id: int, on_list: bool) -
     check_year(year)
     with db.transaction():
         if on_list:
-            db.execute("INSERT OR IGNORE INTO siqiang_list (year, enterprise_id, imported_at, imported_by)"
-                       " VALUES (?,?,?,?)", (year, enterprise_id, now_text(), db.user))
+            db.execute(
+                "INSERT OR IGNORE INTO siqiang_list (year, enterprise_id, imported_at, imported_by)"
+                " VALUES (?,?,?,?)",
+                (year, enterprise_id, now_text(), db.user),
+            )
         else:
-            db.execute("DELETE FROM siqiang_list WHERE year = ? AND enterprise_id = ?", (year, enterprise_id))
-        db.log("列入名单" if on_list else "移出名单", "siqiang_list", f"{year}/{enterprise_id}", None,
-               {"year": year, "enterprise_id": enterprise_id, "on_list": on_list})
+            db.execute(
+                "DELETE FROM siqiang_list WHERE year = ? AND enterprise_id = ?",
+                (year, enterprise_id),
+            )
+        db.log(
+            "列入名单" if on_list else "移出名单",
+            "siqiang_list",
+            f"{year}/{enterprise_id}",
+            None,
+            {"year": year, "enterprise_id": enterprise_id, "on_list": on_list},
+        )
 
 
 def years_on_list(db: Database, enterprise_id: int) -> list[int]:
-    return [r[0] for r in db.query("SELECT year FROM siqiang_list WHERE enterprise_id = ? ORDER BY year",
-                                   (enterprise_id,))]
+    return [
+        r[0]
+        for r in db.query(
+            "SELECT year FROM siqiang_list WHERE enterprise_id = ? ORDER BY year", (enterprise_id,)
+        )
+    ]
 
 
 @dataclass(frozen=True)
 class YearComparison:
     year: int
-    newly_listed: list[ListMember]   # on this year's list, on no earlier list: LZ41-3 candidates
-    returned: list[ListMember]       # on this year's list, not last year's, but some earlier year
-    dropped: list[ListMember]        # on last year's list, not this year's
+    newly_listed: list[ListMember]  # on this year's list, on no earlier list: LZ41-3 candidates
+    returned: list[ListMember]  # on this year's list, not last year's, but some earlier year
+    dropped: list[ListMember]  # on last year's list, not this year's
     kept: list[ListMember]
 
 
 def compare_with_previous(db: Database, year: int) -> YearComparison:
     this = {m.enterprise_id: m for m in members(db, year)}
     last = {m.enterprise_id: m for m in members(db, year - 1)}
-    earlier = {r[0] for r in db.query("SELECT DISTINCT enterprise_id FROM siqiang_list WHERE year < ?", (year,))}
+    earlier = {
+        r[0]
+        for r in db.query("SELECT DISTINCT enterprise_id FROM siqiang_list WHERE year < ?", (year,))
+    }
     newly = [m for eid, m in this.items() if eid not in earlier]
     returned = [m for eid, m in this.items() if eid in earlier and eid not in last]
     dropped = [m for eid, m in last.items() if eid not in this]

@@ -29,7 +29,9 @@ class Sheet:
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         for offset, raw in enumerate(self.data):
-            values = {name: (raw[col] if col < len(raw) else None) for name, col in self.headers.items()}
+            values = {
+                name: (raw[col] if col < len(raw) else None) for name, col in self.headers.items()
+            }
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
                 continue  # blank line
             yield self.header_row + 1 + offset, values
@@ -39,7 +41,9 @@ def _reject(message: str) -> ImportRejected:
     return ImportRejected([], file_message=message)
 
 
-def read_sheet(path: str | Path, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Sheet:
+def read_sheet(
+    path: str | Path, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]
+) -> Sheet:
     """Open ``path`` and map its header row onto ``columns`` (canonical name → accepted synonyms)."""
     path = Path(path)
     name = path.name
@@ -53,9 +57,13 @@ def read_sheet(path: str | Path, columns: dict[str, tuple[str, ...]], required: 
     with path.open("rb") as handle:
         magic = handle.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _reject(f"文件“{name}”是旧版Excel（.xls）或加密文件，请在Excel中另存为.xlsx格式后再导入")
+        raise _reject(
+            f"文件“{name}”是旧版Excel（.xls）或加密文件，请在Excel中另存为.xlsx格式后再导入"
+        )
     if not magic.startswith(b"PK"):
-        raise _reject(f"文件“{name}”不是.xlsx格式的Excel工作簿（可能是CSV、文本或其他文件改了扩展名）")
+        raise _reject(
+            f"文件“{name}”不是.xlsx格式的Excel工作簿（可能是CSV、文本或其他文件改了扩展名）"
+        )
     from python_calamine import CalamineWorkbook
 
     try:
@@ -67,11 +75,16 @@ def read_sheet(path: str | Path, columns: dict[str, tuple[str, ...]], required: 
     except ImportRejected:
         raise
     except Exception as exc:  # calamine raises several types for broken zips and XML
-        raise _reject(f"文件“{name}”已损坏或不是有效的Excel工作簿，无法读取（{type(exc).__name__}）") from exc
+        raise _reject(
+            f"文件“{name}”已损坏或不是有效的Excel工作簿，无法读取（{type(exc).__name__}）"
+        ) from exc
     if len(data) > MAX_ROWS:
         raise _reject(f"工作簿“{name}”有{len(data)}行，超过单次导入上限{MAX_ROWS}行，请拆分后导入")
-    synonyms = {normalize_header(s): canonical for canonical, names in columns.items()
-                for s in (canonical, *names)}
+    synonyms = {
+        normalize_header(s): canonical
+        for canonical, names in columns.items()
+        for s in (canonical, *names)
+    }
     for index, raw in enumerate(data[:HEADER_SEARCH_ROWS]):
         found: dict[str, int] = {}
         for col, cell in enumerate(raw):
@@ -79,7 +92,7 @@ def read_sheet(path: str | Path, columns: dict[str, tuple[str, ...]], required: 
             if canonical and canonical not in found:
                 found[canonical] = col
         if all(r in found for r in required):
-            return Sheet(path, found, index + 1, data[index + 1:])
+            return Sheet(path, found, index + 1, data[index + 1 :])
     if not data or not any(any(c not in (None, "") for c in r) for r in data):
         raise _reject(f"工作簿“{name}”的第一个工作表是空的")
     raise _reject(

@@ -56,7 +56,10 @@ def _entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
 
 def log_entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
     """The chained hash of one change_log row (used on write and by ``check``)."""
-    content = {k: row[k] for k in ("at", "user", "action", "table_name", "row_key", "old_values", "new_values")}
+    content = {
+        k: row[k]
+        for k in ("at", "user", "action", "table_name", "row_key", "old_values", "new_values")
+    }
     return _entry_hash(prev_hash, content)
 
 

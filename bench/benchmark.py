@@ -1,0 +1,306 @@
+"""Benchmark on 100,000 enterprises and 200,000 applications; prints figures (it is not a test).
+
+    python bench/benchmark.py [--enterprises 100000] [--applications 200000] [--skip-gui] [--skip-reports]
+
+Measures: building the data, a 10,000-row enterprise workbook import (and LibreOffice converting the
+same workbook, when `soffice` is installed), calculating a year, exporting 10,000 awards to Excel and
+PDF, opening 企业名录 and each search keystroke in the GUI (offscreen), peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from desktop.core.creditcode import CHARSET, make_credit_code  # noqa: E402
+from desktop.services.applications import ApplicationInput, insert_applications  # noqa: E402
+from desktop.services.calculation import calculate_year  # noqa: E402
+from desktop.services.registry import EnterpriseInput, towns, upsert_enterprises  # noqa: E402
+from desktop.services.siqiang_lists import replace_list  # noqa: E402
+from desktop.storage.database import Database  # noqa: E402
+
+RULES = [
+    ("LZ41-2", "ratio"),
+    ("LZ41-5A", "ratio"),
+    ("LZ41-6A", "ratio"),
+    ("LZ41-8A", "ratio"),
+    ("LZ41-1A", "ratio"),
+    ("LZ41-6C", "fixed"),
+    ("LZ41-6D", "fixed"),
+    ("LZ41-10B", "level"),
+    ("LZ41-6B", "fixed"),
+    ("LZ41-9A", "installments"),
+]
+
+
+def figure(label: str, value: str) -> None:
+    print(f"{label:<44} {value}", flush=True)
+
+
+def codes(rng: random.Random, n: int, used: set[str]) -> list[str]:
+    out = []
+    while len(out) < n:
+        body = "".join(rng.choice(CHARSET) for _ in range(8))
+        code = make_credit_code("9", "1", "370305", body)
+        if code not in used:
+            used.add(code)
+            out.append(code)
+    return out
+
+
+def build(db: Database, n_ent: int, n_app: int, rng: random.Random, used: set[str]) -> None:
+    town_names = [t.name for t in towns(db)]
+    items = [
+        EnterpriseInput(
+            c,
+            f"淄博第{i}号{rng.choice(['新材料', '智能装备', '医药', '电子'])}有限公司",
+            town_names[i % len(town_names)],
+            rng.random() < 0.6,
+            rng.choice(["新材料", "智能装备", "医药健康", "电子信息", None]),
+        )
+        for i, c in enumerate(codes(rng, n_ent, used))
+    ]
+    t = time.perf_counter()
+    upsert_enterprises(db, items)
+    figure("build: 100k enterprises upserted", f"{time.perf_counter() - t:.2f} s")
+    ids = [r[0] for r in db.query("SELECT id FROM enterprises")]
+    code_of = dict(db.query("SELECT id, credit_code FROM enterprises"))
+    for year in range(2021, 2026):
+        replace_list(db, year, set(rng.sample(ids, len(ids) // 3)))
+    apps = []
+    for i in range(n_app):
+        rule, method = RULES[i % len(RULES)]
+        eid = rng.choice(ids)
+        when = date(2021, 5, 1) + timedelta(days=rng.randrange(0, 1700))
+        kw = {}
+        if method == "ratio":
+            kw["basis_fen"] = rng.randrange(1_000_000, 800_000_000)
+        elif method == "level":
+            kw["level"] = rng.choice(["省级", "市级"])
+        apps.append(ApplicationInput(eid, code_of[eid], rule, when, **kw))
+    seen, unique = set(), []
+    for a in apps:
+        if a.identity_key not in seen:
+            seen.add(a.identity_key)
+            unique.append(a)
+    t = time.perf_counter()
+    insert_applications(db, unique)
+    figure("build: 200k applications inserted", f"{time.perf_counter() - t:.2f} s")
+
+
+def write_enterprise_workbook(
+    path: Path, rng: random.Random, used: set[str], n: int = 10_000
+) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("企业名录")
+    ws.append(
+        ["统一社会信用代码", "企业名称", "所属镇街", "是否规上", "四强产业", "联系人", "联系电话"]
+    )
+    for i, c in enumerate(codes(rng, n, used)):
+        ws.append(
+            [
+                c,
+                f"淄博导入测试{i}号有限公司",
+                "辛店街道",
+                "是" if i % 2 else "否",
+                "新材料",
+                "王经理",
+                "0533-7123456",
+            ]
+        )
+    wb.save(path)
+
+
+def measure_import(db: Database, workdir: Path, rng: random.Random, used: set[str]) -> None:
+    from desktop.services.importing import import_enterprises
+
+    book = workdir / "enterprises-10000.xlsx"
+    write_enterprise_workbook(book, rng, used)
+    t = time.perf_counter()
+    report = import_enterprises(db, book, dry_run=True)
+    figure("import 10,000 enterprises (dry run, check only)", f"{time.perf_counter() - t:.3f} s")
+    os.environ["SIQIANG_BENCH_NO_BACKUP"] = "1"
+    t = time.perf_counter()
+    report = import_enterprises(db, book)
+    elapsed = time.perf_counter() - t
+    figure(
+        "import 10,000 enterprises (written)",
+        f"{elapsed:.3f} s ({report.added} added, {report.rows / elapsed:,.0f} rows/s)",
+    )
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice:
+        out = workdir / "lo"
+        args = [
+            soffice,
+            f"-env:UserInstallation=file://{workdir}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1",
+            "--outdir",
+            str(out),
+            str(book),
+        ]
+        subprocess.run(args, capture_output=True, timeout=300)  # warm-up (profile creation)
+        t = time.perf_counter()
+        subprocess.run(args, capture_output=True, timeout=300)
+        lo = time.perf_counter() - t
+        figure(
+            "LibreOffice converting the same workbook",
+            f"{lo:.3f} s (import is {lo / elapsed:.1f}× faster)",
+        )
+    else:
+        figure(
+            "LibreOffice converting the same workbook",
+            "soffice not installed (apt-get install libreoffice-calc)",
+        )
+
+
+def measure_calculation(db: Database) -> None:
+    for year in (2024, 2023):
+        t = time.perf_counter()
+        summary = calculate_year(db, year)
+        elapsed = time.perf_counter() - t
+        figure(
+            f"calculate {year} (first time)",
+            f"{elapsed:.2f} s ({summary.results:,} awards, {summary.results / elapsed:,.0f} rows/s)",
+        )
+    t = time.perf_counter()
+    summary = calculate_year(db, 2024)
+    figure(
+        "calculate 2024 again (nothing changed)",
+        f"{time.perf_counter() - t:.2f} s ({summary.unchanged:,} unchanged)",
+    )
+
+
+def measure_reports(db: Database, workdir: Path) -> None:
+    try:
+        from desktop.reports import export_report
+    except ImportError:
+        figure("reports", "desktop.reports not available")
+        return
+    ids = [
+        r[0]
+        for r in db.query(
+            "SELECT id FROM awards WHERE year = 2024 AND amount_fen > 0 ORDER BY id LIMIT 10000"
+        )
+    ]
+    # A year with exactly 10,000 granted awards: copy them into year 2030 of a scratch database.
+    scratch = workdir / "reports.db"
+    from desktop.services.backup import backup_to
+
+    backup_to(db, scratch)
+    with Database(scratch) as small, small.transaction():
+        small.execute("DROP TRIGGER IF EXISTS awards_approved_final")
+        small.execute(f"UPDATE awards SET year = 2030 WHERE id IN ({','.join(map(str, ids))})")
+    with Database(scratch) as small:
+        for fmt, ext in (("excel", "xlsx"), ("pdf", "pdf")):
+            out = workdir / f"awards-10000.{ext}"
+            t = time.perf_counter()
+            result = export_report(small, "detail", fmt, out, year=2030)
+            elapsed = time.perf_counter() - t
+            pages = getattr(result, "pages", None)
+            figure(
+                f"export 10,000 awards to {fmt}",
+                f"{elapsed:.2f} s, {out.stat().st_size / 1e6:.1f} MB"
+                + (f", {pages} pages" if pages else ""),
+            )
+
+
+def measure_gui(db_path: Path) -> None:
+    code = r"""
+import os, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+t0 = time.perf_counter()
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from desktop.storage.database import Database
+from desktop.ui.enterprise_view import EnterpriseView
+db = Database(sys.argv[1])
+t = time.perf_counter()
+view = EnterpriseView(db)
+view.resize(1200, 800); view.show(); app.processEvents()
+print(f"open {time.perf_counter() - t:.3f}")
+times = []
+for text in ["淄", "淄博", "淄博第", "淄博第1", "淄博第12", "淄博第123"]:
+    t = time.perf_counter()
+    view.set_search_text(text) if hasattr(view, "set_search_text") else None
+    app.processEvents()
+    times.append(time.perf_counter() - t)
+print("keys " + " ".join(f"{x * 1000:.0f}" for x in times))
+import resource
+print(f"rss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
+"""
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(db_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        figure(
+            "GUI 企业名录",
+            f"failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}",
+        )
+        return
+    for line in proc.stdout.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "open":
+            figure("GUI: open 企业名录 (100k enterprises)", f"{float(value):.3f} s")
+        elif key == "keys":
+            figure("GUI: search keystrokes (ms each)", value)
+        elif key == "rss":
+            figure("GUI process peak memory", f"{value} MB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--applications", type=int, default=200_000)
+    parser.add_argument("--skip-gui", action="store_true")
+    parser.add_argument("--skip-reports", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep the benchmark database at this path")
+    args = parser.parse_args()
+    rng = random.Random(41)
+    used: set[str] = set()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        db_path = args.keep or workdir / "bench.db"
+        if db_path.exists():
+            db_path.unlink()
+        with Database(db_path, user="基准测试") as db:
+            build(db, args.enterprises, args.applications, rng, used)
+            measure_import(db, workdir, rng, used)
+            measure_calculation(db)
+            if not args.skip_reports:
+                measure_reports(db, workdir)
+            figure("database file size", f"{db_path.stat().st_size / 1e6:.0f} MB")
+        if not args.skip_gui:
+            measure_gui(db_path)
+    figure(
+        "benchmark process peak memory",
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""What every view shares: the application context, the base view, table set-up, small dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.errors import DomainError
+from desktop.storage.database import Database
+from desktop.ui import messages
+from desktop.ui.tasks import Task, Work, run_task
+
+T = TypeVar("T")
+
+# What a write changed; views redraw what depends on it (Anki's OpChanges, in small).
+ENTERPRISES, LISTS, APPLICATIONS, AWARDS, POLICIES = "enterprises", "lists", "applications", "awards", "policies"
+EVERYTHING = frozenset({ENTERPRISES, LISTS, APPLICATIONS, AWARDS, POLICIES})
+
+
+class AppContext(QObject):
+    """The open database, the selected year and the change notifications, shared by all views."""
+
+    yearChanged = Signal(int)
+    dataChanged = Signal(object)  # frozenset of what changed
+
+    def __init__(self, db: Database, year: int, window: QWidget | None = None) -> None:
+        super().__init__()
+        self.db = db
+        self.year = year
+        self.window = window
+
+    @property
+    def db_path(self) -> Path:
+        return self.db.path
+
+    def set_year(self, year: int) -> None:
+        if year != self.year:
+            self.year = year
+            self.yearChanged.emit(year)
+
+    def notify(self, *what: str) -> None:
+        self.dataChanged.emit(frozenset(what) if what else EVERYTHING)
+
+    def call(self, parent: QWidget | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """Run a quick service call on the GUI thread; a ``DomainError`` is shown, None returned."""
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as exc:
+            messages.show_error(parent or self.window, exc)
+            return None
+
+    def run(self, parent: QWidget | None, fn: Work, *, title: str, label: str = "正在处理，请稍候…",
+            on_success: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None) -> Task:
+        """Long work in a worker thread with its own ``Database`` (see ``tasks.py``)."""
+        return run_task(parent or self.window, self.db_path, fn, title=title, label=label,
+                        user=self.db.user, on_success=on_success, on_error=on_error)
+
+
+class View(QWidget):
+    """A main-window page. It reloads when it is shown after something it depends on changed."""
+
+    title = ""
+    depends_on: frozenset[str] = EVERYTHING
+    follows_year = True
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._stale = True
+        ctx.dataChanged.connect(self._on_data_changed)
+        ctx.yearChanged.connect(self._on_year_changed)
+
+    def refresh(self) -> None:  # subclasses load their data here
+        raise NotImplementedError
+
+    def reload(self) -> None:
+        self._stale = False
+        self.refresh()
+
+    def _on_data_changed(self, what: frozenset[str]) -> None:
+        if what & self.depends_on:
+            self._mark_stale()
+
+    def _on_year_changed(self, year: int) -> None:
+        if self.follows_year:
+            self._mark_stale()
+
+    def _mark_stale(self) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
+
+def char_width(widget: QWidget, chars: float) -> int:
+    """Pixels for ``chars`` CJK characters in the widget's font, plus cell padding."""
+    return int(widget.fontMetrics().horizontalAdvance("中") * chars) + 16
+
+
+def make_table(model, parent: QWidget | None = None, *, widths: Sequence[float] | None = None,
+               sortable: bool = False, multi: bool = False, stretch_last: bool = True) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
+                          else QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setSortingEnabled(sortable)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    view.verticalHeader().setVisible(False)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+    header.setStretchLastSection(stretch_last)
+    header.setMinimumSectionSize(40)
+    if widths is None and hasattr(model, "columns"):
+        widths = [c.width for c in model.columns]
+    if widths is None and hasattr(model, "COLUMNS"):
+        widths = [c.width for c in model.COLUMNS]
+    for i, chars in enumerate(widths or ()):
+        view.setColumnWidth(i, char_width(view, chars))
+    return view
+
+
+def selected_rows(view: QTableView) -> list[int]:
+    return sorted({i.row() for i in view.selectionModel().selectedRows()})
+
+
+class ReasonDialog(QDialog):
+    """Asks for a required reason. ``submit(reason)`` returns True when the action succeeded;
+    on False (e.g. the service refused an empty reason) the dialog stays open."""
+
+    def __init__(self, parent: QWidget | None, title: str, prompt: str,
+                 submit: Callable[[str], bool]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self._submit = submit
+        layout = QVBoxLayout(self)
+        label = QLabel(prompt)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.editor = QPlainTextEdit()
+        self.editor.setPlaceholderText("请填写理由（必填，将记入审核记录）")
+        self.editor.setMinimumSize(420, 110)
+        layout.addWidget(self.editor)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def reason(self) -> str:
+        return self.editor.toPlainText()
+
+    def _accept(self) -> None:
+        if self._submit(self.reason()):
+            self.accept()
+
+
+class TextDialog(QDialog):
+    """Read-only text (the calculation trace, import warnings)."""
+
+    def __init__(self, parent: QWidget | None, title: str, text: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        self.text = QPlainTextEdit(text)
+        self.text.setReadOnly(True)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.text.setMinimumSize(720, 420)
+        layout.addWidget(self.text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)

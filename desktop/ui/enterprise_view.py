@@ -1,0 +1,147 @@
+"""企业名录: search-as-you-type over a lazily fetched table of up to 100,000 enterprises."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services import registry
+from desktop.ui.common import ENTERPRISES, LISTS, AppContext, View, make_table
+from desktop.ui.import_flow import choose_workbook, run_import
+from desktop.ui.models import EnterpriseTableModel
+
+DEBOUNCE_MS = 150
+
+
+class EnterpriseView(View):
+    title = "企业名录"
+    depends_on = frozenset({ENTERPRISES, LISTS})
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self._dialogs: list[QWidget] = []
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("输入企业名称或统一社会信用代码的一部分，即时筛选")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(300)
+        self.town = QComboBox()
+        self.industry = QComboBox()
+        self.industry.addItem("全部产业", None)
+        for name in registry.INDUSTRIES:
+            self.industry.addItem(name, name)
+        self.scale = QComboBox()
+        self.scale.addItem("规上与规下", None)
+        self.scale.addItem("仅规上企业", True)
+        self.scale.addItem("仅规下企业", False)
+        self.on_list = QCheckBox()
+        bar.addWidget(QLabel("搜索："))
+        bar.addWidget(self.search, 2)
+        bar.addWidget(self.town)
+        bar.addWidget(self.industry)
+        bar.addWidget(self.scale)
+        bar.addWidget(self.on_list)
+        layout.addLayout(bar)
+
+        self.model = EnterpriseTableModel(self._fetch, self)
+        self.table = make_table(self.model, self)
+        self.table.doubleClicked.connect(lambda index: self.edit_enterprise(self.model.enterprise_id(index.row())))
+        layout.addWidget(self.table, 1)
+
+        bottom = QHBoxLayout()
+        self.count = QLabel()
+        bottom.addWidget(self.count)
+        bottom.addStretch(1)
+        self.add_button = QPushButton("新增企业…")
+        self.edit_button = QPushButton("查看/修改…")
+        self.import_button = QPushButton("导入企业名录…")
+        self.add_button.clicked.connect(lambda: self.edit_enterprise(None))
+        self.edit_button.clicked.connect(self._edit_selected)
+        self.import_button.clicked.connect(self._import_clicked)
+        for button in (self.add_button, self.edit_button, self.import_button):
+            bottom.addWidget(button)
+        layout.addLayout(bottom)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.run_search)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        for combo in (self.town, self.industry, self.scale):
+            combo.currentIndexChanged.connect(lambda _i: self.run_search())
+        self.on_list.toggled.connect(lambda _c: self.run_search())
+
+    def _fetch(self, ids: list[int]):
+        return registry.enterprises_by_ids(self.ctx.db, ids)
+
+    def refresh(self) -> None:
+        current = self.town.currentData()
+        self.town.blockSignals(True)
+        self.town.clear()
+        self.town.addItem("全部镇街", None)
+        for town in registry.towns(self.ctx.db):
+            self.town.addItem(town.name, town.id)
+        index = self.town.findData(current)
+        self.town.setCurrentIndex(max(index, 0))
+        self.town.blockSignals(False)
+        self.on_list.setText(f"仅{self.ctx.year}年度四强名单")
+        self.model.set_fetch(self._fetch)
+        self.run_search()
+
+    def current_filter(self) -> registry.EnterpriseFilter:
+        return registry.EnterpriseFilter(
+            text=self.search.text(),
+            town_id=self.town.currentData(),
+            industry=self.industry.currentData(),
+            above_scale=self.scale.currentData(),
+            on_list_year=self.ctx.year if self.on_list.isChecked() else None,
+        )
+
+    def run_search(self) -> None:
+        self._timer.stop()
+        ids = registry.search_enterprise_ids(self.ctx.db, self.current_filter())
+        self.model.set_ids(ids)
+        self.count.setText(f"共 {len(ids):,} 户企业")
+
+    def _edit_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.edit_enterprise(self.model.enterprise_id(rows[0].row()))
+
+    def edit_enterprise(self, enterprise_id: int | None):
+        from desktop.ui.enterprise_form import EnterpriseDialog
+
+        dialog = EnterpriseDialog(self.ctx, enterprise_id, self)
+        self._dialogs.append(dialog)
+
+        def done(result: int) -> None:
+            self._dialogs.remove(dialog)
+            if result and dialog.saved_id is not None:
+                self.ctx.notify(ENTERPRISES)
+                self.reload()
+                row = self.model.row_of(dialog.saved_id)
+                if row >= 0:
+                    self.table.selectRow(row)
+            dialog.deleteLater()
+
+        dialog.finished.connect(done)
+        dialog.open()
+        return dialog
+
+    def _import_clicked(self) -> None:
+        path = choose_workbook(self, "导入企业名录")
+        if path is not None:
+            self.import_file(path)
+
+    def import_file(self, path):
+        return run_import(self.ctx, self, "enterprises", path)

@@ -1,0 +1,419 @@
+"""Table models. Like Anki's browser and calibre's BooksModel, the registry model holds only row
+ids and fetches the rows it is asked to draw, page by page, so it stays fast at 100,000 rows.
+The other lists (a year's awards, applications, list members) are small enough to hold whole.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
+
+from desktop.core.money import format_yuan
+from desktop.ui import theme
+
+Index = QModelIndex | QPersistentModelIndex
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: ``value`` gives the raw value (for sorting), ``kind`` how it is shown."""
+
+    title: str
+    value: Callable[[Any], Any]
+    kind: str = "text"  # text | amount (fen) | int | center
+    width: int = 10  # initial width in CJK characters
+    tooltip: bool = False  # long text: full value as tooltip
+
+    def text(self, row: Any) -> str:
+        raw = self.value(row)
+        if raw is None:
+            return ""
+        if self.kind == "amount":
+            return format_yuan(int(raw))
+        return str(raw)
+
+    @property
+    def alignment(self) -> int:
+        if self.kind in ("amount", "int"):
+            return _RIGHT
+        if self.kind == "center":
+            return _CENTER
+        return _LEFT
+
+
+# -- the registry: ids in memory, rows fetched lazily --------------------------------------------
+
+
+class EnterpriseTableModel(QAbstractTableModel):
+    """Rows are enterprise ids (from ``search_enterprise_ids``); ``fetch(ids)`` returns
+    ``{id: Enterprise}`` for one page (``enterprises_by_ids``). Pages are cached, oldest dropped."""
+
+    PAGE = 200
+    MAX_PAGES = 30
+
+    COLUMNS = (
+        Column("统一社会信用代码", lambda e: e.credit_code, "text", 14),
+        Column("企业名称", lambda e: e.name, "text", 22, tooltip=True),
+        Column("所属镇街", lambda e: e.town, "text", 8),
+        Column("是否规上", lambda e: "是" if e.above_scale else "否", "center", 5),
+        Column("四强产业", lambda e: e.industry or "", "text", 6),
+        Column("联系人", lambda e: e.contact or "", "text", 6),
+        Column("联系电话", lambda e: e.phone or "", "text", 9),
+    )
+
+    def __init__(self, fetch: Callable[[list[int]], dict[int, Any]], parent=None) -> None:
+        super().__init__(parent)
+        self._fetch = fetch
+        self._ids: list[int] = []
+        self._pages: OrderedDict[int, dict[int, Any]] = OrderedDict()
+        self.fetch_count = 0  # how many pages were fetched (tests check laziness)
+
+    def set_fetch(self, fetch: Callable[[list[int]], dict[int, Any]]) -> None:
+        self._fetch = fetch
+        self.set_ids(self._ids)
+
+    def set_ids(self, ids: Sequence[int]) -> None:
+        self.beginResetModel()
+        self._ids = list(ids)
+        self._pages.clear()
+        self.endResetModel()
+
+    def invalidate(self) -> None:
+        """Rows may have changed in the database: drop the cache, redraw what is visible."""
+        self._pages.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.COLUMNS) - 1))
+
+    def ids(self) -> list[int]:
+        return list(self._ids)
+
+    def enterprise_id(self, row: int) -> int:
+        return self._ids[row]
+
+    def row_of(self, enterprise_id: int) -> int:
+        try:
+            return self._ids.index(enterprise_id)
+        except ValueError:
+            return -1
+
+    def enterprise(self, row: int) -> Any | None:
+        page_no = row // self.PAGE
+        page = self._pages.get(page_no)
+        if page is None:
+            chunk = self._ids[page_no * self.PAGE:(page_no + 1) * self.PAGE]
+            page = self._fetch(chunk)
+            self.fetch_count += 1
+            self._pages[page_no] = page
+            while len(self._pages) > self.MAX_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_no)
+        return page.get(self._ids[row])
+
+    # Qt interface
+    def rowCount(self, parent: Index | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._ids)):
+            return None
+        column = self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.UserRole:
+            return self._ids[index.row()]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return column.alignment
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            item = self.enterprise(index.row())
+            if item is None:
+                return "（已删除）" if index.column() == 1 and role == Qt.ItemDataRole.DisplayRole else None
+            if role == Qt.ItemDataRole.ToolTipRole and not column.tooltip:
+                return None
+            return column.text(item)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section].title if 0 <= section < len(self.COLUMNS) else None
+        return str(section + 1)
+
+
+# -- small lists held whole ----------------------------------------------------------------------
+
+
+class ListTableModel(QAbstractTableModel):
+    """A list of row objects shown through ``columns``; sortable by any column."""
+
+    columns: tuple[Column, ...] = ()
+
+    def __init__(self, parent=None, columns: Sequence[Column] | None = None) -> None:
+        super().__init__(parent)
+        if columns is not None:
+            self.columns = tuple(columns)
+        self._rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[Any]:
+        return list(self._rows)
+
+    def row(self, index: int) -> Any:
+        return self._rows[index]
+
+    def rowCount(self, parent: Index | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        row = self._rows[index.row()]
+        column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.text(row) if column.tooltip else None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return column.alignment
+        if role == Qt.ItemDataRole.UserRole:
+            return row
+        return self.style_data(row, column, index.column(), role)
+
+    def style_data(self, row: Any, column: Column, col: int, role: int) -> Any:
+        """Colours, fonts, icons: for subclasses."""
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.columns[section].title if 0 <= section < len(self.columns) else None
+        return str(section + 1)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not (0 <= column < len(self.columns)):
+            return
+        getter = self.columns[column].value
+
+        def key(row: Any) -> tuple[int, Any]:
+            value = getter(row)
+            if value is None:
+                return (1, "")
+            return (0, value if isinstance(value, int | float) else str(value))
+
+        self.layoutAboutToBeChanged.emit()
+        self._rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutChanged.emit()
+
+
+# -- 核定结果 -------------------------------------------------------------------------------------
+
+LOCKED_STATUSES = ("已审核", "已拨付")
+
+
+def lock_icon() -> QIcon:
+    """A small padlock drawn with QPainter (the bundled font has no lock glyph)."""
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    colour = QColor("#555555")
+    pen = painter.pen()
+    pen.setColor(colour)
+    pen.setWidthF(1.6)
+    painter.setPen(pen)
+    painter.drawArc(3, 1, 8, 9, 0, 180 * 16)
+    painter.drawLine(3, 6, 3, 7)
+    painter.drawLine(11, 6, 11, 7)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    painter.drawRoundedRect(1, 6, 12, 8, 1.5, 1.5)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class AwardTableModel(ListTableModel):
+    """A year's 核定结果 (``AwardView`` rows); approved and paid rows are drawn locked."""
+
+    columns = (
+        Column("编号", lambda a: a.id, "int", 4),
+        Column("企业名称", lambda a: a.enterprise_name, "text", 18, tooltip=True),
+        Column("统一社会信用代码", lambda a: a.credit_code, "text", 13),
+        Column("所属镇街", lambda a: a.town, "text", 7),
+        Column("条款编号", lambda a: a.rule_code, "text", 6),
+        Column("事项日期", lambda a: a.event_date, "center", 7),
+        Column("计算基数（元）", lambda a: a.basis_fen, "amount", 9),
+        Column("核定金额（元）", lambda a: a.amount_fen, "amount", 9),
+        Column("状态", lambda a: a.status, "center", 6),
+        Column("计算说明", lambda a: _award_note(a), "text", 40, tooltip=True),
+    )
+    STATUS_COLUMN = 8
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._lock = lock_icon()
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def total_fen(self) -> int:
+        return sum(a.amount_fen for a in self._rows)
+
+    def style_data(self, row: Any, column: Column, col: int, role: int) -> Any:
+        locked = row.status in LOCKED_STATUSES
+        if role == Qt.ItemDataRole.BackgroundRole and locked:
+            return QBrush(theme.LOCKED_BACKGROUND)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == self.STATUS_COLUMN:
+                return QBrush(theme.STATUS_COLOURS.get(row.status, QColor("black")))
+            if locked or row.status == "已撤销":
+                return QBrush(theme.LOCKED_FOREGROUND)
+            if row.amount_fen == 0 and col == 7:
+                return QBrush(QColor(theme.ERROR_COLOUR))
+        if role == Qt.ItemDataRole.FontRole and col == self.STATUS_COLUMN and row.status != "草稿":
+            return self._bold
+        if role == Qt.ItemDataRole.DecorationRole and col == self.STATUS_COLUMN and locked:
+            return self._lock
+        return None
+
+
+def _award_note(award: Any) -> str:
+    text = award.explanation or ""
+    if award.installment_no:
+        text = f"【第{award.installment_no}期分年兑现{'，政策到期后延续' if award.after_expiry else ''}】{text}"
+    if award.decision_reason:
+        text += f"（{award.status}理由：{award.decision_reason}）"
+    return text
+
+
+def _rule_text(app: Any) -> str:
+    if app.rule_code:
+        return app.rule_code
+    return f"按文号→{app.matched_code}" if app.matched_code else "按文号（未匹配）"
+
+
+class ApplicationTableModel(ListTableModel):
+    """A year's 奖补事项 (``ApplicationRow`` rows) with the amount the engine would give now."""
+
+    columns = (
+        Column("编号", lambda a: a.id, "int", 4),
+        Column("企业名称", lambda a: a.enterprise_name, "text", 18, tooltip=True),
+        Column("条款", _rule_text, "text", 9),
+        Column("事项日期", lambda a: a.event_date.isoformat(), "center", 7),
+        Column("基数/核定金额（元）", lambda a: a.basis_fen if a.basis_fen is not None else a.manual_amount_fen,
+               "amount", 10),
+        Column("认定级别", lambda a: a.level or "", "center", 5),
+        Column("市级政策文号", lambda a: a.city_document or "", "text", 11, tooltip=True),
+        Column("预计金额（元）", lambda a: a.preview_fen, "amount", 9),
+        Column("计算说明", lambda a: a.preview_text, "text", 36, tooltip=True),
+    )
+
+    def style_data(self, row: Any, column: Column, col: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and col == 7 and row.preview_fen == 0:
+            return QBrush(QColor(theme.ERROR_COLOUR))
+        return None
+
+
+class MemberTableModel(ListTableModel):
+    """A year's 四强 list, newly listed (LZ41-3 candidates) highlighted."""
+
+    columns = (
+        Column("统一社会信用代码", lambda m: m.credit_code, "text", 14),
+        Column("企业名称", lambda m: m.name, "text", 22, tooltip=True),
+        Column("所属镇街", lambda m: m.town, "text", 8),
+        Column("较上年", lambda m: m.change, "center", 8),
+    )
+
+    def style_data(self, row: Any, column: Column, col: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if row.change == "新列入":
+                return QBrush(theme.NEW_BACKGROUND)
+            if row.change == "移出":
+                return QBrush(theme.DROPPED_BACKGROUND)
+        if role == Qt.ItemDataRole.ForegroundRole and col == 3:
+            if row.change == "新列入":
+                return QBrush(QColor(theme.OK_COLOUR))
+            if row.change == "移出":
+                return QBrush(QColor(theme.ERROR_COLOUR))
+        return None
+
+
+class ReportTableModel(QAbstractTableModel):
+    """Shows one ``desktop.reports.data.ReportTable`` (the same numbers the exports print)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._table: Any = None
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_table(self, table: Any) -> None:
+        self.beginResetModel()
+        self._table = table
+        self.endResetModel()
+
+    def _all_rows(self) -> list[list[Any]]:
+        if self._table is None:
+            return []
+        rows = list(self._table.rows)
+        if self._table.totals is not None:
+            rows.append(self._table.totals)
+        return rows
+
+    def rowCount(self, parent: Index | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self._all_rows())
+
+    def columnCount(self, parent: Index | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() or self._table is None else len(self._table.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        rows = self._all_rows()
+        if not index.isValid() or not (0 <= index.row() < len(rows)):
+            return None
+        column = self._table.columns[index.column()]
+        value = rows[index.row()][index.column()]
+        is_total = self._table.totals is not None and index.row() == len(rows) - 1
+        if role == Qt.ItemDataRole.DisplayRole:
+            if value is None:
+                return ""
+            if column.kind == "amount":
+                return format_yuan(int(value))
+            return str(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column.kind in ("amount", "int") and not (is_total and isinstance(value, str)):
+                return _RIGHT
+            return _CENTER if column.align == "center" else _LEFT
+        if role == Qt.ItemDataRole.FontRole and is_total:
+            return self._bold
+        if role == Qt.ItemDataRole.BackgroundRole and is_total:
+            return QBrush(QColor("#f3f3f3"))
+        if role == Qt.ItemDataRole.ToolTipRole and column.wrap and value:
+            return str(value)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole or self._table is None:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            cols = self._table.columns
+            return cols[section].title if 0 <= section < len(cols) else None
+        return None

@@ -1,0 +1,60 @@
+"""Application-wide look: the bundled CJK font, Qt's own zh_CN translations, a few colours."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QColor, QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from desktop import ORG_NAME
+from desktop.resources import FONT_FAMILY, font_path
+
+SETTINGS_APP = "SiqiangAwards"
+
+# Status colours of 核定结果, chosen to stay readable on white and on the grey of locked rows.
+STATUS_COLOURS = {
+    "草稿": QColor("#9a5b00"),
+    "已审核": QColor("#1b6e20"),
+    "已拨付": QColor("#0b4f9c"),
+    "不予奖补": QColor("#b3261e"),
+    "已撤销": QColor("#6b6b6b"),
+}
+LOCKED_BACKGROUND = QColor("#ececec")
+LOCKED_FOREGROUND = QColor("#505050")
+NEW_BACKGROUND = QColor("#e3f4e1")
+DROPPED_BACKGROUND = QColor("#fbe3e1")
+ERROR_COLOUR = "#b3261e"
+WARNING_COLOUR = "#9a5b00"
+OK_COLOUR = "#1b6e20"
+
+_installed: list[object] = []  # keep the translator alive as long as the application
+
+
+def setup_application(app: QApplication) -> str:
+    """Register the bundled font, make it the application font and load Qt's zh_CN texts.
+
+    Idempotent (tests and the screenshot script call it on an existing QApplication). Returns
+    the font family in use.
+    """
+    if app.property("siqiang_setup"):
+        return app.font().family()
+    family = FONT_FAMILY
+    try:
+        font_id = QFontDatabase.addApplicationFont(str(font_path()))
+    except FileNotFoundError:
+        font_id = -1
+    if font_id >= 0:
+        families = QFontDatabase.applicationFontFamilies(font_id)
+        if families:
+            family = families[0]
+    app.setFont(QFont(family, 10))
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load("qtbase_zh_CN", folder):
+        app.installTranslator(translator)
+        _installed.append(translator)
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationName(SETTINGS_APP)
+    app.setProperty("siqiang_setup", True)
+    return family

@@ -296,7 +296,9 @@ def test_level_and_manual_rules(db, tmp_path):
     rows = [
         application_row(1, 条款编号="LZ41-10A", **{"基数金额（元）": None, "认定级别": "省级"}),
         application_row(1, 条款编号="LZ41-10B", **{"基数金额（元）": None, "认定级别": "市"}),
-        application_row(1, 条款编号="LZ41-1B", **{"基数金额（元）": None, "核定金额（元）": "12万"}),
+        application_row(
+            1, 条款编号="LZ41-1B", **{"基数金额（元）": None, "核定金额（元）": "12万"}
+        ),
         application_row(1, 条款编号="lz41-6c", **{"基数金额（元）": None}),
     ]
     write_records(tmp_path / "a.xlsx", headers, rows)
@@ -377,11 +379,6 @@ def test_dry_run_writes_nothing(db, tmp_path, kind):
     assert snapshot(db) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="import_enterprises(dry_run=True) counts unchanged rows as 更新 (updated) "
-    "instead of 未变 (unchanged), so the dry run mispredicts the real import",
-)
 def test_enterprise_dry_run_predicts_the_real_import(db, tmp_path):
     write_enterprises(tmp_path / "a.xlsx", [enterprise_row(n) for n in range(3)])
     import_enterprises(db, tmp_path / "a.xlsx")

@@ -6,16 +6,25 @@ Rows are plain sequences in header order (``None`` leaves the cell empty); ``dat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 
 from desktop.core.creditcode import make_credit_code
 
-ENTERPRISE_HEADERS = ("统一社会信用代码", "企业名称", "所属镇街", "是否规上", "四强产业", "联系人", "联系电话")
+ENTERPRISE_HEADERS = (
+    "统一社会信用代码",
+    "企业名称",
+    "所属镇街",
+    "是否规上",
+    "四强产业",
+    "联系人",
+    "联系电话",
+)
 LIST_HEADERS = ("统一社会信用代码", "企业名称")
 APPLICATION_HEADERS = (
     "统一社会信用代码",
@@ -33,14 +42,18 @@ INDUSTRIES = ("新材料", "智能装备", "医药健康", "电子信息", None)
 
 
 def write_xlsx(
-    path: str | Path,
+    path: str | Path | BinaryIO,
     headers: Sequence[Any] | None,
     rows: Iterable[Sequence[Any]],
     *,
     sheet_title: str | None = None,
 ) -> Path:
-    """Write one sheet: the header row (unless ``headers`` is None), then ``rows``."""
-    path = Path(path)
+    """Write one sheet: the header row (unless ``headers`` is None), then ``rows``.
+
+    ``path`` may also be a binary stream (e.g. ``io.BytesIO``); it is returned as given.
+    """
+    if isinstance(path, str | os.PathLike):
+        path = Path(path)
     book = Workbook()
     sheet = book.active
     if sheet_title:

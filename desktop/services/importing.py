@@ -7,6 +7,7 @@ writes everything in one transaction.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -108,7 +109,10 @@ def _check_rows(sheet, parse, progress: Progress | None, cancel: threading.Event
     return items, problems
 
 
-def _backup(db: Database, reason: str) -> Path | None:
+def _backup(db: Database, reason: str, wanted: bool) -> Path | None:
+    """The automatic backup before an import (``wanted`` False only for benchmarks and tests)."""
+    if not wanted:
+        return None
     from desktop.services.backup import backup_before
 
     return backup_before(db, reason)
@@ -121,6 +125,7 @@ def import_enterprises(
     dry_run: bool = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    backup: bool = True,
 ) -> ImportReport:
     sheet = read_sheet(path, ENTERPRISE_COLUMNS, ("统一社会信用代码", "企业名称", "所属镇街"))
     towns = list(town_ids_by_name(db))
@@ -153,11 +158,14 @@ def import_enterprises(
         raise ImportRejected(sorted(problems, key=lambda p: p.row))
     report = ImportReport("企业名录", len(items), dry_run)
     if dry_run:
-        existing = {r[0] for r in db.conn.execute("SELECT credit_code FROM enterprises")}
-        report.added = sum(1 for _, i in items if i.credit_code not in existing)
-        report.updated = len(items) - report.added
+        summary = upsert_enterprises(db, [i for _, i in items], dry_run=True)
+        report.added, report.updated, report.unchanged = (
+            summary.added,
+            summary.updated,
+            summary.unchanged,
+        )
         return report
-    report.backup = _backup(db, "导入企业名录")
+    report.backup = _backup(db, "导入企业名录", backup)
     summary = upsert_enterprises(db, [i for _, i in items])
     report.added, report.updated, report.unchanged = (
         summary.added,
@@ -175,6 +183,7 @@ def import_siqiang_list(
     dry_run: bool = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    backup: bool = True,
 ) -> ImportReport:
     if year is not None:
         check_year(year)
@@ -195,11 +204,12 @@ def import_siqiang_list(
         row_year = year
         raw_year = v.get("年度")
         if raw_year not in (None, ""):
-            try:
-                text = str(raw_year).strip().removesuffix("年度").removesuffix("年")
-                parsed = int(float(text))
-            except ValueError:
-                raise ValidationError(f"年度“{raw_year}”不是有效年份", field="年度") from None
+            if isinstance(raw_year, float) and raw_year.is_integer():
+                raw_year = int(raw_year)
+            text = str(raw_year).strip().removesuffix("年度").removesuffix("年")
+            if not re.fullmatch(r"\d{4}", text):
+                raise ValidationError(f"年度“{raw_year}”不是有效年份", field="年度")
+            parsed = int(text)
             check_year(parsed)
             if year is not None and parsed != year:
                 raise ValidationError(
@@ -233,7 +243,7 @@ def import_siqiang_list(
     if dry_run:
         report.list_changes = [plan_replacement(db, y, ids) for y, ids in sorted(by_year.items())]
         return report
-    report.backup = _backup(db, "导入四强名单")
+    report.backup = _backup(db, "导入四强名单", backup)
     with db.transaction():
         report.list_changes = [replace_list(db, y, ids) for y, ids in sorted(by_year.items())]
     report.added = sum(len(c.added) for c in report.list_changes)
@@ -247,10 +257,13 @@ def import_applications(
     dry_run: bool = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    backup: bool = True,
 ) -> ImportReport:
     sheet = read_sheet(path, APPLICATION_COLUMNS, ("统一社会信用代码", "事项日期"))
     if "条款编号" not in sheet.headers and "市级政策文号" not in sheet.headers:
-        raise ImportRejected([], file_message="工作簿缺少表头：须有“条款编号”或“市级政策文号”列")
+        raise ImportRejected(
+            [], file_message=f"工作簿“{Path(path).name}”缺少表头：须有“条款编号”或“市级政策文号”列"
+        )
     registry = registry_index(db)
     catalogue = load_catalogue(db)
 
@@ -291,6 +304,6 @@ def import_applications(
     report.unchanged = len(report.duplicates)
     if dry_run or not new:
         return report
-    report.backup = _backup(db, "导入奖补事项")
+    report.backup = _backup(db, "导入奖补事项", backup)
     insert_applications(db, new)
     return report

@@ -154,7 +154,7 @@ def _record(item: EnterpriseInput, town_id: int) -> dict:
 
 
 def upsert_enterprises(
-    db: Database, items: list[EnterpriseInput], *, action: str = "导入"
+    db: Database, items: list[EnterpriseInput], *, action: str = "导入", dry_run: bool = False
 ) -> UpsertSummary:
     """Insert new enterprises and update changed ones, by credit code, in one transaction."""
     town_ids = town_ids_by_name(db)
@@ -203,6 +203,8 @@ def upsert_enterprises(
             changed_old = {k: v for k, v in before.items() if record[k] != v}
             changed_new = {k: record[k] for k in changed_old}
             log.append((action + "修改", "enterprises", item.credit_code, changed_old, changed_new))
+    if dry_run:  # what the import would do, nothing written
+        return UpsertSummary(len(inserts), len(updates), unchanged)
     with db.transaction():
         db.executemany(
             "INSERT INTO enterprises (credit_code, name, town_id, above_scale, industry, contact, phone,"

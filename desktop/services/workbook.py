@@ -6,6 +6,8 @@ is what keeps an import under a second; values come back as str/float/int/bool/d
 
 from __future__ import annotations
 
+import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,11 @@ from desktop.core.errors import ImportRejected
 from desktop.services.cells import normalize_header
 
 MAX_ROWS = 200_000
+MAX_COLUMNS = 500
+MAX_CELLS = 20_000_000
 HEADER_SEARCH_ROWS = 10
+_CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d{1,7})"')
+_SHEET_TARGET = re.compile(rb'Target="/?(?:xl/)?(worksheets/[^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,58 @@ def _reject(message: str) -> ImportRejected:
     return ImportRejected([], file_message=message)
 
 
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def _check_extent(path: Path) -> None:
+    """Refuse a sheet whose used area is absurd *before* calamine allocates it.
+
+    One stray cell at XFD1048576 makes calamine try to allocate the whole grid, which aborts the
+    process; so the first sheet's cell references are scanned from the zip first.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            sheet = "xl/worksheets/sheet1.xml"
+            if "xl/_rels/workbook.xml.rels" in names and "xl/workbook.xml" in names:
+                workbook = archive.read("xl/workbook.xml")
+                first = re.search(rb'<(?:\w+:)?sheet [^>]*r:id="([^"]+)"', workbook)
+                rels = archive.read("xl/_rels/workbook.xml.rels")
+                if first:
+                    rel = re.search(
+                        rb'<Relationship [^>]*Id="' + re.escape(first.group(1)) + rb'"[^>]*>', rels
+                    )
+                    target = _SHEET_TARGET.search(rel.group(0)) if rel else None
+                    if target:
+                        sheet = "xl/" + target.group(1).decode()
+            if sheet not in names:
+                return  # let calamine report what is wrong
+            max_row = max_col = 0
+            with archive.open(sheet) as stream:
+                tail = b""
+                while chunk := stream.read(1 << 20):
+                    data = tail + chunk
+                    for col, row in _CELL_REF.findall(data):
+                        max_row = max(max_row, int(row))
+                        max_col = max(max_col, _column_number(col))
+                    tail = data[-64:]
+    except (zipfile.BadZipFile, OSError, KeyError, EOFError, zipfile.LargeZipFile):
+        return  # calamine gives the file-level message
+    if (
+        max_row > MAX_ROWS + HEADER_SEARCH_ROWS
+        or max_col > MAX_COLUMNS
+        or max_row * max_col > MAX_CELLS
+    ):
+        raise _reject(
+            f"工作簿“{path.name}”的数据区域过大（最远的单元格在第{max_row}行、第{max_col}列），"
+            "请删除表格右侧和下方多余的单元格后再导入"
+        )
+
+
 def read_sheet(
     path: str | Path, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]
 ) -> Sheet:
@@ -64,6 +122,7 @@ def read_sheet(
         raise _reject(
             f"文件“{name}”不是.xlsx格式的Excel工作簿（可能是CSV、文本或其他文件改了扩展名）"
         )
+    _check_extent(path)
     from python_calamine import CalamineWorkbook
 
     try:

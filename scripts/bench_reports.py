@@ -1,6 +1,6 @@
 """Time the report exporters on 10,000 award rows (not a test): prints time, file size and pages.
 
-    python scripts/bench_reports.py [--rows 10000] [--out DIR] [--unit 元|万元]
+python scripts/bench_reports.py [--rows 10000] [--out DIR] [--unit 元|万元]
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ def main() -> None:
     for fmt in ("xlsx", "pdf"):
         path = out / f"detail-{args.rows}.{fmt}"
         start = time.perf_counter()
-        result = export_report(db, "detail", fmt, path, year=2024, unit=args.unit, as_of=date(2025, 1, 10))
+        result = export_report(
+            db, "detail", fmt, path, year=2024, unit=args.unit, as_of=date(2025, 1, 10)
+        )
         elapsed = time.perf_counter() - start
         size = path.stat().st_size / 1024
         pages = f", {result.pages} pages" if result.pages else ""

@@ -31,6 +31,8 @@ REPORTS: dict[str, str] = {
     "assessment": "镇街考核加分统计表",
 }
 FORMATS = ("xlsx", "pdf")
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 _FORMAT_ALIASES = {"excel": "xlsx", "xlsx": "xlsx", "pdf": "pdf"}
 
 
@@ -70,7 +72,9 @@ def build_report(
         title = f"{year}年度四强产业配套奖补汇总表"
     elif name == "ledger":
         if not credit_code:
-            raise ValidationError("单户企业奖补台账需要指定企业的统一社会信用代码", field="统一社会信用代码")
+            raise ValidationError(
+                "单户企业奖补台账需要指定企业的统一社会信用代码", field="统一社会信用代码"
+            )
         enterprise, tables = data.ledger_report(db, credit_code, unit=unit)
         title = f"单户企业奖补台账（{enterprise}）"
     elif name == "installments":
@@ -113,7 +117,9 @@ def export_report(
         raise ValidationError(f"文件夹“{out.parent}”不存在", field="文件")
     ticker = Ticker(1, progress, cancel)
     ticker.check()
-    report = build_report(db, name, year=year, credit_code=credit_code, unit=unit, org=org, as_of=as_of)
+    report = build_report(
+        db, name, year=year, credit_code=credit_code, unit=unit, org=org, as_of=as_of
+    )
     rows = report.row_count
     ticker.total = max(rows, 1) + (1 if kind == "xlsx" else rows // 2 + 1)
     ticker.report(0, "已读取数据")
@@ -136,6 +142,8 @@ def export_report(
                 warnings.append("内置字体缺少字符：" + "".join(sorted(missing)))
             pages = render_pdf(report, tmp, ticker)
         ticker.check()
+        if os.name == "posix":  # mkstemp creates 0600; give the file the mode a new file would get
+            os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -19,7 +19,9 @@ SIGNATURE_BLANK = "________________"
 class ExportCancelled(DomainError):
     """The user cancelled an export; no file was written (nor an old one touched)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *_annotations: object) -> None:
+        # reportlab re-raises errors from inside a build as ``type(e)(annotated message)``;
+        # the message a clerk sees stays the same.
         super().__init__("已取消导出")
 
 

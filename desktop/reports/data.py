@@ -117,6 +117,16 @@ def totals_row(
     return total
 
 
+def totals_label_span(totals: Sequence[Any] | None) -> int:
+    """How many leading columns the 合计 label spans: up to the first column with a total."""
+    if not totals:
+        return 1
+    for i, value in enumerate(totals[1:], start=1):
+        if value is not None:
+            return i
+    return len(totals)
+
+
 # -- shared lookups ------------------------------------------------------------------------------
 
 
@@ -143,8 +153,15 @@ class _Rules:
         self.by_id: dict[int, _Rule] = {}
         self.latest: dict[str, _Rule] = {}
         for r in rows:
-            rule = _Rule(r["id"], r["code"], r["name"], r["method"], r["sort_order"],
-                         json.loads(r["params"]), r["valid_to"])
+            rule = _Rule(
+                r["id"],
+                r["code"],
+                r["name"],
+                r["method"],
+                r["sort_order"],
+                json.loads(r["params"]),
+                r["valid_to"],
+            )
             self.by_id[rule.id] = rule
             self.latest[rule.code] = rule  # ordered by valid_from: the last one wins
 
@@ -227,8 +244,17 @@ def detail_report(db: Database, year: int, *, unit: Unit = "元") -> list[Report
     _check_year(year)
     rules = _Rules(db)
     rows = db.query(_AWARD_SQL + " WHERE a.year = ?", (year,))
-    rows.sort(key=lambda r: (*rules.order(r["rule_code"]), r["town_order"], r["enterprise"],
-                             r["credit_code"], r["event_date"], r["installment_no"], r["id"]))
+    rows.sort(
+        key=lambda r: (
+            *rules.order(r["rule_code"]),
+            r["town_order"],
+            r["enterprise"],
+            r["credit_code"],
+            r["event_date"],
+            r["installment_no"],
+            r["id"],
+        )
+    )
     columns = [
         Column("序号", "int", 3, align="center"),
         Column("企业名称", "text", 14, wrap=True),
@@ -246,18 +272,29 @@ def detail_report(db: Database, year: int, *, unit: Unit = "元") -> list[Report
     denied: list[list[Any]] = []
     for r in rows:
         rule = rules.get(r["rule_id"], r["rule_code"])
-        common = [r["enterprise"], r["credit_code"], r["town"], r["rule_code"],
-                  rules.name(r["rule_id"], r["rule_code"]), r["basis_fen"]]
+        common = [
+            r["enterprise"],
+            r["credit_code"],
+            r["town"],
+            r["rule_code"],
+            rules.name(r["rule_id"], r["rule_code"]),
+            r["basis_fen"],
+        ]
         stage = _installment_label(rule, r["installment_no"], bool(r["after_expiry"]))
         if _granted(r):
-            granted.append([len(granted) + 1, *common, r["amount_fen"], r["explanation"],
-                            r["status"], stage])
+            granted.append(
+                [len(granted) + 1, *common, r["amount_fen"], r["explanation"], r["status"], stage]
+            )
         else:
             denied.append([len(denied) + 1, *common, r["status"], stage, _reason(r)])
     title = f"{year}年度四强产业配套奖补明细表"
     main = ReportTable(
-        title=title, sheet_name="奖补明细", columns=columns, rows=granted,
-        totals=totals_row(columns, granted, sum_columns=[7]), words_column=7,
+        title=title,
+        sheet_name="奖补明细",
+        columns=columns,
+        rows=granted,
+        totals=totals_row(columns, granted, sum_columns=[7]),
+        words_column=7,
         subtitle=f"共{len(granted)}笔，涉及企业{len({r[2] for r in granted})}户",
     )
     denied_columns = [
@@ -267,7 +304,10 @@ def detail_report(db: Database, year: int, *, unit: Unit = "元") -> list[Report
         Column("不予奖补原因（计算说明）", "text", 34, wrap=True),
     ]
     second = ReportTable(
-        title=f"{year}年度不予奖补事项", sheet_name="不予奖补", columns=denied_columns, rows=denied,
+        title=f"{year}年度不予奖补事项",
+        sheet_name="不予奖补",
+        columns=denied_columns,
+        rows=denied,
         subtitle=f"共{len(denied)}笔（核定为0、不予奖补或已撤销）",
     )
     return [main, second]
@@ -299,19 +339,31 @@ def summary_report(db: Database, year: int, *, unit: Unit = "元") -> list[Repor
     rule_rows = []
     for code in codes:
         items = by_rule.get(code, [])
-        rule_rows.append([len(rule_rows) + 1, code, rules.name(None, code),
-                          len({r["enterprise_id"] for r in items}), len(items),
-                          sum(r["amount_fen"] for r in items)])
+        rule_rows.append(
+            [
+                len(rule_rows) + 1,
+                code,
+                rules.name(None, code),
+                len({r["enterprise_id"] for r in items}),
+                len(items),
+                sum(r["amount_fen"] for r in items),
+            ]
+        )
     enterprises = len({r["enterprise_id"] for r in rows})
     rule_table = ReportTable(
-        title=f"{year}年度四强产业配套奖补汇总表（按条款）", sheet_name="按条款汇总",
-        columns=rule_columns, rows=rule_rows,
+        title=f"{year}年度四强产业配套奖补汇总表（按条款）",
+        sheet_name="按条款汇总",
+        columns=rule_columns,
+        rows=rule_rows,
         totals=totals_row(rule_columns, rule_rows, sum_columns=[4, 5], overrides={3: enterprises}),
         words_column=5,
         notes=["合计户数为去重后的企业户数（一户企业可享受多项条款，故可能小于各条款户数之和）。"],
     )
 
-    towns = [t["name"] for t in db.query("SELECT name FROM towns WHERE active = 1 ORDER BY sort_order, id")]
+    towns = [
+        t["name"]
+        for t in db.query("SELECT name FROM towns WHERE active = 1 ORDER BY sort_order, id")
+    ]
     towns += sorted(set(by_town) - set(towns))
     town_columns = [
         Column("序号", "int", 3, align="center"),
@@ -323,12 +375,22 @@ def summary_report(db: Database, year: int, *, unit: Unit = "元") -> list[Repor
     town_rows = []
     for town in towns:
         items = by_town.get(town, [])
-        town_rows.append([len(town_rows) + 1, town, len({r["enterprise_id"] for r in items}), len(items),
-                          sum(r["amount_fen"] for r in items)])
+        town_rows.append(
+            [
+                len(town_rows) + 1,
+                town,
+                len({r["enterprise_id"] for r in items}),
+                len(items),
+                sum(r["amount_fen"] for r in items),
+            ]
+        )
     town_table = ReportTable(
-        title=f"{year}年度四强产业配套奖补汇总表（按镇街）", sheet_name="按镇街汇总",
-        columns=town_columns, rows=town_rows,
-        totals=totals_row(town_columns, town_rows, sum_columns=[2, 3, 4]), words_column=4,
+        title=f"{year}年度四强产业配套奖补汇总表（按镇街）",
+        sheet_name="按镇街汇总",
+        columns=town_columns,
+        rows=town_rows,
+        totals=totals_row(town_columns, town_rows, sum_columns=[2, 3, 4]),
+        words_column=4,
     )
     return [rule_table, town_table]
 
@@ -336,21 +398,35 @@ def summary_report(db: Database, year: int, *, unit: Unit = "元") -> list[Repor
 # -- 单户企业奖补台账 ------------------------------------------------------------------------------
 
 
-def ledger_report(db: Database, credit_code: str, *, unit: Unit = "元") -> tuple[str, list[ReportTable]]:
+def ledger_report(
+    db: Database, credit_code: str, *, unit: Unit = "元"
+) -> tuple[str, list[ReportTable]]:
     """Every award and installment of one enterprise, all years (granted first, then the rest)."""
     code = (credit_code or "").strip().upper()
     ent = db.one(
         "SELECT e.*, t.name AS town FROM enterprises e JOIN towns t ON t.id = e.town_id"
-        " WHERE e.credit_code = ?", (code,)
+        " WHERE e.credit_code = ?",
+        (code,),
     )
     if ent is None:
         raise NotFound(f"统一社会信用代码为{code or '（空）'}的企业不存在")
     rules = _Rules(db)
     rows = db.query(_AWARD_SQL + " WHERE a.enterprise_id = ?", (ent["id"],))
-    rows.sort(key=lambda r: (r["year"], r["event_date"], *rules.order(r["rule_code"]),
-                             r["installment_no"], r["id"]))
-    list_years = [r["year"] for r in db.query(
-        "SELECT year FROM siqiang_list WHERE enterprise_id = ? ORDER BY year", (ent["id"],))]
+    rows.sort(
+        key=lambda r: (
+            r["year"],
+            r["event_date"],
+            *rules.order(r["rule_code"]),
+            r["installment_no"],
+            r["id"],
+        )
+    )
+    list_years = [
+        r["year"]
+        for r in db.query(
+            "SELECT year FROM siqiang_list WHERE enterprise_id = ? ORDER BY year", (ent["id"],)
+        )
+    ]
     columns = [
         Column("序号", "int", 3, align="center"),
         Column("年度", "int", 3, align="center"),
@@ -368,17 +444,25 @@ def ledger_report(db: Database, credit_code: str, *, unit: Unit = "元") -> tupl
     for r in rows:
         rule = rules.get(r["rule_id"], r["rule_code"])
         stage = _installment_label(rule, r["installment_no"], bool(r["after_expiry"]))
-        base = [r["year"], r["event_date"], r["rule_code"], rules.name(r["rule_id"], r["rule_code"]),
-                stage, r["basis_fen"]]
+        base = [
+            r["year"],
+            r["event_date"],
+            r["rule_code"],
+            rules.name(r["rule_id"], r["rule_code"]),
+            stage,
+            r["basis_fen"],
+        ]
         if _granted(r):
-            granted.append([len(granted) + 1, *base, r["amount_fen"], r["status"], r["explanation"]])
+            granted.append(
+                [len(granted) + 1, *base, r["amount_fen"], r["status"], r["explanation"]]
+            )
         else:
             other.append([len(other) + 1, *base, r["amount_fen"], r["status"], _reason(r)])
     industry = ent["industry"] or "—"
+    who = f"企业名称：{ent['name']}；统一社会信用代码：{ent['credit_code']}"
     subtitle = (
-        f"企业名称：{ent['name']}　统一社会信用代码：{ent['credit_code']}　所属镇街：{ent['town']}　"
-        f"是否规上：{'是' if ent['above_scale'] else '否'}　四强产业：{industry}　"
-        f"列入四强名单年度：{'、'.join(str(y) for y in list_years) or '无'}"
+        f"{who}；所属镇街：{ent['town']}；是否规上：{'是' if ent['above_scale'] else '否'}；"
+        f"四强产业：{industry}；列入四强名单年度：{'、'.join(str(y) for y in list_years) or '无'}"
     )
     per_year: dict[int, int] = defaultdict(int)
     for r in granted:
@@ -387,17 +471,34 @@ def ledger_report(db: Database, credit_code: str, *, unit: Unit = "元") -> tupl
     if per_year:
         from desktop.core.money import format_yuan
 
-        notes.append("分年度合计：" + "；".join(
-            f"{y}年度 {format_yuan(v) if unit == '元' else _wan_text(v)} {unit}"
-            for y, v in sorted(per_year.items())))
+        notes.append(
+            "分年度合计："
+            + "；".join(
+                f"{y}年度 {format_yuan(v) if unit == '元' else _wan_text(v)} {unit}"
+                for y, v in sorted(per_year.items())
+            )
+        )
     main = ReportTable(
-        title="单户企业奖补台账", sheet_name="奖补台账", columns=columns, rows=granted,
-        totals=totals_row(columns, granted, sum_columns=[7]), words_column=7,
-        subtitle=subtitle, notes=notes,
+        title=f"单户企业奖补台账（{ent['name']}）",
+        sheet_name="奖补台账",
+        columns=columns,
+        rows=granted,
+        totals=totals_row(columns, granted, sum_columns=[7]),
+        words_column=7,
+        subtitle=subtitle,
+        notes=notes,
     )
-    other_columns = [*columns[:7], Column(amount_title("原核定金额", unit), "amount", 8), *columns[8:]]
+    other_columns = [
+        *columns[:7],
+        Column(amount_title("原核定金额", unit), "amount", 8),
+        *columns[8:],
+    ]
     rest = ReportTable(
-        title="单户企业奖补台账（不予奖补及撤销记录）", sheet_name="不予奖补及撤销", columns=other_columns, rows=other,
+        title="不予奖补及撤销记录",
+        sheet_name="不予奖补及撤销",
+        columns=other_columns,
+        rows=other,
+        subtitle=who,
         notes=["本表金额不计入奖补合计。"] if other else [],
     )
     return ent["name"], [main, rest]
@@ -412,7 +513,9 @@ def _wan_text(fen: int) -> str:
 # -- 多年度兑现计划 --------------------------------------------------------------------------------
 
 
-def installments_report(db: Database, *, year: int | None = None, unit: Unit = "元") -> list[ReportTable]:
+def installments_report(
+    db: Database, *, year: int | None = None, unit: Unit = "元"
+) -> list[ReportTable]:
     """The multi-year plan of every ``installments`` rule matter: what falls due when, and its state.
 
     Stored awards show their status; yearly installments not yet calculated (their due year has not
@@ -423,7 +526,9 @@ def installments_report(db: Database, *, year: int | None = None, unit: Unit = "
         _check_year(year)
     rules = _Rules(db)
     codes = [c for c, r in rules.latest.items() if r.method == "installments"]
-    codes += [r.code for r in rules.by_id.values() if r.method == "installments" and r.code not in codes]
+    codes += [
+        r.code for r in rules.by_id.values() if r.method == "installments" and r.code not in codes
+    ]
     if not codes:
         return []
     marks = ",".join("?" * len(codes))
@@ -439,11 +544,23 @@ def installments_report(db: Database, *, year: int | None = None, unit: Unit = "
         ref = first or items[0]
         rule = rules.get(ref["rule_id"], code)
         entries = [
-            {"year": r["year"], "no": r["installment_no"], "amount": r["amount_fen"], "status": r["status"],
-             "after": bool(r["after_expiry"]), "stored": True, "row": r}
+            {
+                "year": r["year"],
+                "no": r["installment_no"],
+                "amount": r["amount_fen"],
+                "status": r["status"],
+                "after": bool(r["after_expiry"]),
+                "stored": True,
+                "row": r,
+            }
             for r in items
         ]
-        if first is not None and _granted(first) and rule is not None and rule.method == "installments":
+        if (
+            first is not None
+            and _granted(first)
+            and rule is not None
+            and rule.method == "installments"
+        ):
             have = {r["installment_no"] for r in items}
             years = int(rule.params.get("years", 0))
             offset = int(rule.params.get("first_year_offset", 1))
@@ -453,9 +570,17 @@ def installments_report(db: Database, *, year: int | None = None, unit: Unit = "
                 if n in have:
                     continue
                 due = event_year + offset + n - 1
-                entries.append({"year": due, "no": n, "amount": _fen(rule.params["yearly"]),
-                                "status": PROJECTED_STATUS, "after": expiry is not None and due > expiry,
-                                "stored": False, "row": first})
+                entries.append(
+                    {
+                        "year": due,
+                        "no": n,
+                        "amount": _fen(rule.params["yearly"]),
+                        "status": PROJECTED_STATUS,
+                        "after": expiry is not None and due > expiry,
+                        "stored": False,
+                        "row": first,
+                    }
+                )
         if year is not None and not any(e["year"] == year for e in entries):
             continue
         for e in sorted(entries, key=lambda e: e["no"]):
@@ -463,8 +588,16 @@ def installments_report(db: Database, *, year: int | None = None, unit: Unit = "
             e["code"] = code
             plan.append(e)
 
-    plan.sort(key=lambda e: (e["row"]["town_order"], e["row"]["enterprise"], e["row"]["credit_code"],
-                             e["row"]["event_date"], *rules.order(e["code"]), e["no"]))
+    plan.sort(
+        key=lambda e: (
+            e["row"]["town_order"],
+            e["row"]["enterprise"],
+            e["row"]["credit_code"],
+            e["row"]["event_date"],
+            *rules.order(e["code"]),
+            e["no"],
+        )
+    )
     columns = [
         Column("序号", "int", 3, align="center"),
         Column("企业名称", "text", 14, wrap=True),
@@ -487,12 +620,27 @@ def installments_report(db: Database, *, year: int | None = None, unit: Unit = "
         note = AFTER_EXPIRY_MARK if e["after"] else ""
         if not e["stored"]:
             note = "；".join(x for x in (note, "未到兑现年度，按政策参数列示，届时核定") if x)
-        values = [r["enterprise"], r["credit_code"], r["town"], e["code"],
-                  rules.name(r["rule_id"], e["code"]), r["event_date"], e["year"], stage]
+        values = [
+            r["enterprise"],
+            r["credit_code"],
+            r["town"],
+            e["code"],
+            rules.name(r["rule_id"], e["code"]),
+            r["event_date"],
+            e["year"],
+            stage,
+        ]
         if e["stored"] and not _granted(r):
             reason = r["decision_reason"] or ""
-            denied.append([len(denied) + 1, *values, e["amount"], e["status"],
-                           "；".join(x for x in (note, reason) if x)])
+            denied.append(
+                [
+                    len(denied) + 1,
+                    *values,
+                    e["amount"],
+                    e["status"],
+                    "；".join(x for x in (note, reason) if x),
+                ]
+            )
             continue
         table_rows.append([len(table_rows) + 1, *values, e["amount"], e["status"], note])
     scope = f"（含{year}年度兑现事项）" if year is not None else ""
@@ -500,11 +648,18 @@ def installments_report(db: Database, *, year: int | None = None, unit: Unit = "
     for row in table_rows:
         by_status[row[10]] += row[9]
     main = ReportTable(
-        title=f"四强产业配套奖补多年度兑现计划{scope}", sheet_name="兑现计划", columns=columns, rows=table_rows,
-        totals=totals_row(columns, table_rows, sum_columns=[9]), words_column=9,
-        subtitle="适用条款：" + "、".join(f"{c} {rules.name(None, c)}" for c in sorted(codes, key=rules.order)),
-        notes=[f"“{AFTER_EXPIRY_MARK}”：政策有效期内认定的事项，其分年兑现部分在政策到期后继续兑现。",
-               f"“{PROJECTED_STATUS}”：兑现年度尚未核算的分期，金额按政策参数列示。"],
+        title=f"四强产业配套奖补多年度兑现计划{scope}",
+        sheet_name="兑现计划",
+        columns=columns,
+        rows=table_rows,
+        totals=totals_row(columns, table_rows, sum_columns=[9]),
+        words_column=9,
+        subtitle="适用条款："
+        + "、".join(f"{c} {rules.name(None, c)}" for c in sorted(codes, key=rules.order)),
+        notes=[
+            f"“{AFTER_EXPIRY_MARK}”：政策有效期内认定的事项，其分年兑现部分在政策到期后继续兑现。",
+            f"“{PROJECTED_STATUS}”：兑现年度尚未核算的分期，金额按政策参数列示。",
+        ],
     )
 
     year_columns = [
@@ -531,15 +686,30 @@ def installments_report(db: Database, *, year: int | None = None, unit: Unit = "
             acc[5] += row[9]
     year_rows = [[y, *v] for y, v in sorted(per_year.items())]
     by_year = ReportTable(
-        title=f"多年度兑现计划{scope}（分年度汇总）", sheet_name="分年度汇总", columns=year_columns, rows=year_rows,
-        totals=totals_row(year_columns, year_rows, sum_columns=[1, 2, 3, 4, 5, 6]), words_column=2,
+        title=f"多年度兑现计划{scope}（分年度汇总）",
+        sheet_name="分年度汇总",
+        columns=year_columns,
+        rows=year_rows,
+        totals=totals_row(year_columns, year_rows, sum_columns=[1, 2, 3, 4, 5, 6]),
+        words_column=2,
     )
     tables = [main, by_year]
     if denied:
-        denied_columns = [*columns[:9], Column(amount_title("原核定金额", unit), "amount", 8),
-                          columns[10], Column("原因", "text", 16, wrap=True)]
-        tables.append(ReportTable(title=f"多年度兑现计划{scope}（不予兑现及撤销记录）", sheet_name="不予兑现", columns=denied_columns,
-                                  rows=denied, notes=["本表金额不计入兑现合计。"]))
+        denied_columns = [
+            *columns[:9],
+            Column(amount_title("原核定金额", unit), "amount", 8),
+            columns[10],
+            Column("原因", "text", 16, wrap=True),
+        ]
+        tables.append(
+            ReportTable(
+                title=f"多年度兑现计划{scope}（不予兑现及撤销记录）",
+                sheet_name="不予兑现",
+                columns=denied_columns,
+                rows=denied,
+                notes=["本表金额不计入兑现合计。"],
+            )
+        )
     return tables
 
 
@@ -563,16 +733,31 @@ def assessment_report(db: Database, year: int, *, unit: Unit = "元") -> list[Re
     codes = assessment_rules(db)
     rules = _Rules(db)
     marks = ",".join("?" * len(codes)) or "NULL"
-    rows = [r for r in db.query(_AWARD_SQL + f" WHERE a.year = ? AND a.rule_code IN ({marks})",
-                                (year, *codes)) if _granted(r)]
+    rows = [
+        r
+        for r in db.query(
+            _AWARD_SQL + f" WHERE a.year = ? AND a.rule_code IN ({marks})", (year, *codes)
+        )
+        if _granted(r)
+    ]
     per_ent: dict[int, dict[str, Any]] = {}
     for r in rows:
-        item = per_ent.setdefault(r["enterprise_id"], {
-            "town": r["town"], "town_order": r["town_order"], "name": r["enterprise"],
-            "code": r["credit_code"], "rules": set(), "amount": 0})
+        item = per_ent.setdefault(
+            r["enterprise_id"],
+            {
+                "town": r["town"],
+                "town_order": r["town_order"],
+                "name": r["enterprise"],
+                "code": r["credit_code"],
+                "rules": set(),
+                "amount": 0,
+            },
+        )
         item["rules"].add(r["rule_code"])
         item["amount"] += r["amount_fen"]
-    ents = sorted(per_ent.values(), key=lambda e: (e["town_order"], e["town"], e["name"], e["code"]))
+    ents = sorted(
+        per_ent.values(), key=lambda e: (e["town_order"], e["town"], e["name"], e["code"])
+    )
     rule_list = "、".join(f"{c} {rules.name(None, c)}" for c in codes)
 
     town_columns = [
@@ -588,14 +773,22 @@ def assessment_report(db: Database, year: int, *, unit: Unit = "元") -> list[Re
         t["count"] += 1
         t["rules"] |= e["rules"]
         t["amount"] += e["amount"]
-    town_rows = [[i, name, t["count"], "、".join(sorted(t["rules"], key=rules.order)), t["amount"]]
-                 for i, (name, t) in enumerate(towns.items(), start=1)]
+    town_rows = [
+        [i, name, t["count"], "、".join(sorted(t["rules"], key=rules.order)), t["amount"]]
+        for i, (name, t) in enumerate(towns.items(), start=1)
+    ]
     town_table = ReportTable(
-        title=f"{year}年度镇街考核加分统计表", sheet_name="镇街考核加分", columns=town_columns,
-        rows=town_rows, totals=totals_row(town_columns, town_rows, sum_columns=[2, 4]), words_column=4,
+        title=f"{year}年度镇街考核加分统计表",
+        sheet_name="镇街考核加分",
+        columns=town_columns,
+        rows=town_rows,
+        totals=totals_row(town_columns, town_rows, sum_columns=[2, 4]),
+        words_column=4,
         subtitle=f"统计条款：{rule_list}",
-        notes=["依据临政字〔2021〕41号：辖区内有企业享受以上政策的镇（街道），在年度考核中予以加分。",
-               "统计口径：该年度核定金额大于0且未不予奖补、未撤销的奖补。"],
+        notes=[
+            "依据临政字〔2021〕41号：辖区内有企业享受以上政策的镇（街道），在年度考核中予以加分。",
+            "统计口径：该年度核定金额大于0且未不予奖补、未撤销的奖补。",
+        ],
         empty_text="（本年度无镇街符合加分条件）",
     )
     ent_columns = [
@@ -606,10 +799,23 @@ def assessment_report(db: Database, year: int, *, unit: Unit = "元") -> list[Re
         Column("享受条款", "text", 12, wrap=True),
         Column(amount_title("奖补金额", unit), "amount", 9),
     ]
-    ent_rows = [[i, e["town"], e["name"], e["code"], "、".join(sorted(e["rules"], key=rules.order)),
-                 e["amount"]] for i, e in enumerate(ents, start=1)]
+    ent_rows = [
+        [
+            i,
+            e["town"],
+            e["name"],
+            e["code"],
+            "、".join(sorted(e["rules"], key=rules.order)),
+            e["amount"],
+        ]
+        for i, e in enumerate(ents, start=1)
+    ]
     ent_table = ReportTable(
-        title=f"{year}年度镇街考核加分统计表（享受政策企业名单）", sheet_name="企业名单", columns=ent_columns, rows=ent_rows,
-        totals=totals_row(ent_columns, ent_rows, sum_columns=[5]), words_column=5,
+        title=f"{year}年度镇街考核加分统计表（享受政策企业名单）",
+        sheet_name="企业名单",
+        columns=ent_columns,
+        rows=ent_rows,
+        totals=totals_row(ent_columns, ent_rows, sum_columns=[5]),
+        words_column=5,
     )
     return [town_table, ent_table]

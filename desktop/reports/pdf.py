@@ -27,13 +27,14 @@ from desktop.reports.common import (
     amount_text,
     date_cn,
 )
-from desktop.reports.data import Report, ReportTable
+from desktop.reports.data import Report, ReportTable, totals_label_span
 
 FONT_NAME = "WQYMicroHei"
 BODY_SIZE = 8.0
 LEADING = 10.0
 PAD_X = 3.0
 PAD_Y = 2.5
+MM = 72 / 25.4  # points per millimetre
 MISSING_MARK = "〓"  # printed instead of a character the font lacks (explained in a note)
 
 _NO_LINE_START = set("，。、；：？！）》」』】〕〉”’%,.;:?!)]}…—·")
@@ -151,7 +152,7 @@ class _Grid:
     rows: list[list[list[str]]]
     heights: list[float]
     shaded: set[int]  # row indexes drawn on a light background (the 合计 row)
-    spanned: set[int]  # row indexes whose first cell spans the whole width (the empty-table row)
+    spanned: dict[int, int]  # row index → how many leading columns its first cell spans
     prefix: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -177,7 +178,10 @@ class _Encoder:
     def ops(self, text: str) -> list[tuple[int, str]]:
         hit = self.cache.get(text)
         if hit is None:
-            hit = [(subset, f"({self.escape(t)}) Tj") for subset, t in self.font.splitString(text, self.doc)]
+            hit = [
+                (subset, f"({self.escape(t)}) Tj")
+                for subset, t in self.font.splitString(text, self.doc)
+            ]
             self.cache[text] = hit
         return hit
 
@@ -188,8 +192,9 @@ class _Encoder:
         return hit
 
 
-def _draw_rows(canvas: Any, grid: _Grid, start: int, end: int, wrapper: Wrapper, grey: Any,
-               light: Any) -> None:
+def _draw_rows(
+    canvas: Any, grid: _Grid, start: int, end: int, wrapper: Wrapper, grey: Any, light: Any
+) -> None:
     """Draw the header and rows ``start:end`` of ``grid`` with (0, 0) at the bottom left."""
     encoders = canvas.__dict__.setdefault("_siqiang_encoders", {})
     encoder = encoders.get(id(canvas._doc))
@@ -243,11 +248,13 @@ def _draw_rows(canvas: Any, grid: _Grid, start: int, end: int, wrapper: Wrapper,
         cell(lines, xs[j], xs[j + 1], height, tops[0], "center")
     for k, i in enumerate(range(start, end)):
         row = grid.rows[i]
-        if i in grid.spanned:
-            cell(row[0], 0, total_w, tops[k], tops[k + 1], "center")
-            continue
+        span = grid.spanned.get(i, 1)
+        first_col = 0
+        if span > 1:
+            cell(row[0], 0, xs[span], tops[k], tops[k + 1], "center")
+            first_col = span
         for j, lines in enumerate(row):
-            if lines:
+            if lines and j >= first_col:
                 cell(lines, xs[j], xs[j + 1], tops[k], tops[k + 1], grid.aligns[j])
     code.append("ET")
     canvas.addLiteral("\n".join(code))
@@ -260,8 +267,8 @@ def _draw_rows(canvas: Any, grid: _Grid, start: int, end: int, wrapper: Wrapper,
     inner = xs[1:-1]
     segments.extend((x, height, x, tops[0]) for x in inner)
     for k, i in enumerate(range(start, end)):
-        if i not in grid.spanned:
-            segments.extend((x, tops[k], x, tops[k + 1]) for x in inner)
+        span = grid.spanned.get(i, 1)
+        segments.extend((x, tops[k], x, tops[k + 1]) for x in xs[span:-1])
     canvas.lines(segments)
     canvas.restoreState()
 
@@ -282,6 +289,7 @@ def _flowable_classes() -> tuple[type, type]:
             self.grid, self.start, self.end, self.wrapper = grid, start, end, wrapper
             self.width = sum(grid.col_widths)
             self.height = grid.header_h + grid.prefix[end] - grid.prefix[start]
+            self.hAlign = "CENTER"
 
         def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
             return self.width, self.height
@@ -295,34 +303,82 @@ def _flowable_classes() -> tuple[type, type]:
         ``split`` finds the rows that fit with a bisection over the prefix sums of the row
         heights and hands back a :class:`TableChunk` plus the rest (an index, rows are not copied),
         so laying out n rows costs O(n) — splitting one big reportlab ``Table`` is O(n²).
+        ``tail`` (合计大写, notes, the signature block) is drawn under the last rows and kept on
+        their page: the last rows move to the next page with it rather than leave it alone there.
         """
 
-        def __init__(self, grid: _Grid, wrapper: Wrapper, ticker: Ticker | None, start: int = 0) -> None:
+        def __init__(
+            self,
+            grid: _Grid,
+            wrapper: Wrapper,
+            ticker: Ticker | None,
+            start: int = 0,
+            tail: tuple[Any, ...] = (),
+        ) -> None:
             super().__init__()
-            self.grid, self.wrapper, self.ticker, self.start = grid, wrapper, ticker, start
-            self.width = sum(grid.col_widths)
-            self.hAlign = "CENTER"
+            self.grid, self.wrapper, self.ticker, self.start, self.tail = (
+                grid,
+                wrapper,
+                ticker,
+                start,
+                tail,
+            )
+            self.table_w = sum(grid.col_widths)
+            self.width = self.table_w
+            self._tail: list[tuple[Any, float, float, float]] = []
+
+        def _measure_tail(self, avail_w: float) -> float:
+            self._tail = []
+            total = 0.0
+            for f in self.tail:
+                _w, h = f.wrap(avail_w, 10_000)
+                before, after = f.getSpaceBefore(), f.getSpaceAfter()
+                self._tail.append((f, h, before, after))
+                total += before + h + after
+            return total
+
+        def _table_h(self, end: int | None = None) -> float:
+            g = self.grid
+            return g.header_h + g.prefix[len(g.rows) if end is None else end] - g.prefix[self.start]
 
         def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
-            g = self.grid
-            self.height = g.header_h + g.prefix[-1] - g.prefix[self.start]
+            self.width = max(avail_w, self.table_w)
+            self.tail_h = self._measure_tail(avail_w)
+            self.height = self._table_h() + self.tail_h
             return self.width, self.height
 
         def split(self, avail_w: float, avail_h: float) -> list[Any]:
             g = self.grid
+            n = len(g.rows)
             target = avail_h - g.header_h + g.prefix[self.start] + 0.01
-            end = bisect.bisect_right(g.prefix, target) - 1
+            end = min(bisect.bisect_right(g.prefix, target) - 1, n)
+            if end >= n:  # the rows fit but the tail does not: two rows go over with it
+                end = n - 2
+            if end == n - 1 and end in g.shaded:
+                end -= 1  # never leave the 合计 row alone on a page: take the last row along
             if end <= self.start:
                 return []  # not even one row fits under the header: next page
             if self.ticker is not None:
                 self.ticker.step(end - self.start, "正在排版PDF")
             first = TableChunk(g, self.start, end, self.wrapper)
-            if end >= len(g.rows):
-                return [first]
-            return [first, PagedTable(g, self.wrapper, self.ticker, end)]
+            return [first, PagedTable(g, self.wrapper, self.ticker, end, self.tail)]
 
         def draw(self) -> None:
-            _draw_rows(self.canv, self.grid, self.start, len(self.grid.rows), self.wrapper, grey, light)
+            canvas = self.canv
+            x_off = (self.width - self.table_w) / 2
+            canvas.saveState()
+            canvas.translate(x_off, self.tail_h)
+            _draw_rows(
+                canvas, self.grid, self.start, len(self.grid.rows), self.wrapper, grey, light
+            )
+            canvas.restoreState()
+            if self.ticker is not None:
+                self.ticker.step(len(self.grid.rows) - self.start, "正在排版PDF")
+            y = self.tail_h
+            for f, h, before, after in self._tail:
+                y -= before + h
+                f.drawOn(canvas, 0, y)
+                y -= after
 
     return TableChunk, PagedTable
 
@@ -370,7 +426,6 @@ def render_pdf(report: Report, path: Path, ticker: Ticker) -> int:
         BaseDocTemplate,
         CondPageBreak,
         Frame,
-        KeepTogether,
         PageTemplate,
         Paragraph,
         Spacer,
@@ -381,19 +436,34 @@ def render_pdf(report: Report, path: Path, ticker: Ticker) -> int:
     page_w, page_h = landscape(A4)
     margin_x = 12 * mm
     top_block = 24 * mm  # title + 填报单位/填报日期/单位
-    frame = Frame(margin_x, 12 * mm, page_w - 2 * margin_x, page_h - top_block - 12 * mm - 6 * mm,
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
+    frame = Frame(
+        margin_x,
+        12 * mm,
+        page_w - 2 * margin_x,
+        page_h - top_block - 12 * mm - 6 * mm,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="body",
+    )
+
+    title_lines, title_size = _fit_title(
+        _mark_missing(report.title, missing_glyphs([report.title])), page_w - 2 * margin_x
+    )
 
     def on_page(canvas: Any, doc: Any) -> None:
         ticker.check()
         canvas.saveState()
         text = canvas.beginText()
         text.setTextRenderMode(2)  # fill + thin stroke: a bold title from a regular face
-        canvas.setLineWidth(0.35)
-        text.setFont(FONT_NAME, 16)
-        title_w = canvas.stringWidth(report.title, FONT_NAME, 16)
-        text.setTextOrigin((page_w - title_w) / 2, page_h - 12 * mm)
-        text.textOut(report.title)
+        canvas.setLineWidth(0.35 * title_size / 16)
+        text.setFont(FONT_NAME, title_size)
+        top = page_h - (12 * mm if len(title_lines) == 1 else 9.5 * mm)
+        for n, line in enumerate(title_lines):
+            line_w = canvas.stringWidth(line, FONT_NAME, title_size)
+            text.setTextOrigin((page_w - line_w) / 2, top - n * title_size * 1.25)
+            text.textOut(line)
         canvas.drawText(text)
         canvas.setFont(FONT_NAME, 10)
         y = page_h - 20 * mm
@@ -402,44 +472,84 @@ def render_pdf(report: Report, path: Path, ticker: Ticker) -> int:
         canvas.drawRightString(page_w - margin_x, y, f"单位：{report.unit}")
         canvas.restoreState()
 
-    doc = BaseDocTemplate(str(path), pagesize=(page_w, page_h), leftMargin=margin_x, rightMargin=margin_x,
-                          topMargin=top_block, bottomMargin=12 * mm, title=report.title, author=report.org,
-                          subject=report.title, creator="四强产业配套奖补管理系统")
+    doc = BaseDocTemplate(
+        str(path),
+        pagesize=(page_w, page_h),
+        leftMargin=margin_x,
+        rightMargin=margin_x,
+        topMargin=top_block,
+        bottomMargin=12 * mm,
+        title=report.title,
+        author=report.org,
+        subject=report.title,
+        creator="四强产业配套奖补管理系统",
+        initialFontName=FONT_NAME,
+        initialFontSize=BODY_SIZE,
+    )  # no stray Helvetica
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
 
-    heading = ParagraphStyle("heading", fontName=FONT_NAME, fontSize=12, leading=16, spaceBefore=2,
-                             spaceAfter=4, alignment=1)
-    normal = ParagraphStyle("normal", fontName=FONT_NAME, fontSize=9, leading=12, wordWrap="CJK",
-                            spaceAfter=3)
+    heading = ParagraphStyle(
+        "heading",
+        fontName=FONT_NAME,
+        fontSize=12,
+        leading=16,
+        spaceBefore=2,
+        spaceAfter=4,
+        alignment=1,
+    )
+    normal = ParagraphStyle(
+        "normal", fontName=FONT_NAME, fontSize=9, leading=12, wordWrap="CJK", spaceAfter=3
+    )
     words = ParagraphStyle("words", parent=normal, fontSize=10, leading=14, spaceBefore=4)
 
     missing = missing_glyphs(report.all_text())
     width = frame._width
+    sign = Table(
+        [[f"{label}{SIGNATURE_BLANK}" for label in SIGNATURES]],
+        colWidths=[width / 3] * 3,
+        style=[
+            ("FONT", (0, 0), (-1, -1), FONT_NAME, 11),
+            ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ("TOPPADDING", (0, 0), (-1, -1), 10 * mm),
+        ],
+    )
     story: list[Any] = []
     for index, table in enumerate(report.tables):
+        last = index == len(report.tables) - 1
         if index:
-            story.append(CondPageBreak(60 * mm))
+            story.append(CondPageBreak(45 * mm))
             story.append(Spacer(1, 4 * mm))
         if table.title != report.title:
             story.append(Paragraph(_escape(table.title), heading))
         if table.subtitle:
             story.append(Paragraph(_escape(_mark_missing(table.subtitle, missing)), normal))
-        story.append(_table_flowable(table, report.unit, width, missing, ticker))
+        tail: list[Any] = []
         if table.total_fen is not None and table.rows:
             from desktop.core.money import amount_in_words
 
-            story.append(Paragraph(f"合计（大写）：{amount_in_words(table.total_fen)}", words))
-        for note in table.notes:
-            story.append(Paragraph(_escape(f"注：{note}"), normal))
-    if missing:
-        story.append(Paragraph(_escape(_missing_note(report, missing)), normal))
-    sign = Table([[f"{label}{SIGNATURE_BLANK}" for label in SIGNATURES]], colWidths=[width / 3] * 3,
-                 style=[("FONT", (0, 0), (-1, -1), FONT_NAME, 11), ("ALIGN", (0, 0), (-1, -1), "CENTER")])
-    story.append(KeepTogether([Spacer(1, 10 * mm), sign]))
+            tail.append(Paragraph(f"合计（大写）：{amount_in_words(table.total_fen)}", words))
+        tail.extend(Paragraph(_escape(f"注：{note}"), normal) for note in table.notes)
+        if last:
+            if missing:
+                tail.append(Paragraph(_escape(_missing_note(report, missing)), normal))
+            tail.append(sign)
+        story.append(
+            _table_flowable(table, report.unit, width, missing, ticker, tuple(tail), frame._height)
+        )
 
     canvas_class = type("NumberedCanvas", (_numbered_canvas_class(),), {"pages_written": 0})
     doc.build(story, canvasmaker=canvas_class)
     return canvas_class.pages_written
+
+
+def _fit_title(title: str, max_width: float) -> tuple[list[str], float]:
+    """The page title at 16 pt, or smaller (down to 11 pt), or on two lines of 11 pt."""
+    font = _font()
+    for size in (16, 15, 14, 13, 12, 11):
+        if font.stringWidth(title, size) <= max_width:
+            return [title], size
+    lines = Wrapper(11).wrap(title, max_width).split("\n")
+    return lines[:2], 11
 
 
 def _escape(text: str) -> str:
@@ -464,11 +574,21 @@ def _missing_note(report: Report, missing: set[str]) -> str:
                         where.append(shown)
     listed = "、".join(f"U+{ord(ch):04X}" for ch in chars)
     places = "；".join(where[:10]) + ("等" if len(where) > 10 else "")
-    return (f"注：内置字体缺少{len(chars)}个字符（{listed}），表中以“{MISSING_MARK}”代替，"
-            f"请以电子数据或Excel表为准核对：{places}")
+    return (
+        f"注：内置字体缺少{len(chars)}个字符（{listed}），表中以“{MISSING_MARK}”代替，"
+        f"请以电子数据或Excel表为准核对：{places}"
+    )
 
 
-def _table_flowable(table: ReportTable, unit: str, width: float, missing: set[str], ticker: Ticker) -> Any:
+def _table_flowable(
+    table: ReportTable,
+    unit: str,
+    width: float,
+    missing: set[str],
+    ticker: Ticker,
+    tail: tuple[Any, ...] = (),
+    frame_h: float = 500.0,
+) -> Any:
     wrapper = Wrapper(BODY_SIZE)
     cols = table.columns
     n = len(cols)
@@ -496,6 +616,7 @@ def _table_flowable(table: ReportTable, unit: str, width: float, missing: set[st
     header_h = max(len(h) for h in header) * LEADING + 2 * PAD_Y + 2
     rows: list[list[list[str]]] = []
     heights: list[float] = []
+    max_lines = max(int((frame_h - header_h - 40 * MM) / LEADING), 3)
     for i, texts_ in enumerate(body):
         lines = 1
         cells: list[list[str]] = []
@@ -503,6 +624,8 @@ def _table_flowable(table: ReportTable, unit: str, width: float, missing: set[st
             text = texts_[j]
             if text:
                 split = wrapper.wrap(text, inner[j]).split("\n")
+                if len(split) > max_lines:  # one cell taller than a page: cut, and say so
+                    split = split[: max_lines - 1] + ["……（全文见Excel表）"]
                 if len(split) > lines:
                     lines = len(split)
                 cells.append(split)
@@ -512,68 +635,99 @@ def _table_flowable(table: ReportTable, unit: str, width: float, missing: set[st
         heights.append(lines * LEADING + 2 * PAD_Y)
         if i % 500 == 499:
             ticker.check()
-    spanned: set[int] = set()
+    spanned: dict[int, int] = {}
     shaded: set[int] = set()
     if not rows:
-        spanned.add(0)
+        spanned[0] = n
         rows.append([[table.empty_text]] + [[] for _ in range(n - 1)])
         heights.append(LEADING + 2 * PAD_Y + 4)
     if totals is not None:
         cells = [wrapper.wrap(t, inner[j]).split("\n") if t else [] for j, t in enumerate(totals)]
         shaded.add(len(rows))
+        spanned[len(rows)] = totals_label_span(table.totals)
+        cells[0] = ["合计"]
         rows.append(cells)
         heights.append(max(len(c) for c in cells) * LEADING + 2 * PAD_Y + 2)
     aligns = [c.alignment for c in cols]
     grid = _Grid(col_widths, aligns, header, header_h, rows, heights, shaded, spanned)
     _chunk, paged = _flowable_classes()
-    return paged(grid, wrapper, ticker)
+    return paged(grid, wrapper, ticker, tail=tail)
 
 
-def _column_widths(table: ReportTable, body: list[list[str]], totals: list[str] | None, wrapper: Wrapper,
-                   width: float) -> list[float]:
-    """Fixed columns get their widest cell; wrapped columns share the rest by their weights."""
+def _column_widths(
+    table: ReportTable,
+    body: list[list[str]],
+    totals: list[str] | None,
+    wrapper: Wrapper,
+    width: float,
+) -> list[float]:
+    """Fixed columns get their widest cell; wrapped columns share the rest so rows stay low."""
     cols = table.columns
     pad = 2 * PAD_X + 1
     unit_w = wrapper.width("中")
-    need: list[float] = []
+    wrap_cols = [j for j, c in enumerate(cols) if c.wrap]
+    out: list[float] = []
+    useful: dict[int, float] = {}
     for j, column in enumerate(cols):
-        sample = [r[j] for r in body]
-        if totals is not None:
-            sample.append(totals[j])
+        values = {r[j] for r in body if r[j]}
+        if totals is not None and totals[j]:
+            values.add(totals[j])
         title_min = max(wrapper.width(part) for part in _title_parts(column.title))
         if column.wrap:
-            cap = column.width * unit_w
+            lowest = max(
+                min(4 * unit_w, max((wrapper.width(v) for v in values), default=0.0)), title_min
+            )
+            out.append(lowest + pad)
+            cap = column.width * unit_w * 3  # never more than needed, nor absurdly wide
             widest = 0.0
-            for s in set(sample):
-                if s:
-                    widest = max(widest, wrapper.width(s))
-                    if widest >= cap:
-                        break
-            need.append(max(min(widest, cap), 4 * unit_w, title_min) + pad)
+            for v in values:
+                widest = max(widest, wrapper.width(v))
+                if widest >= cap:
+                    break
+            useful[j] = max(min(widest, cap), lowest) + pad
         else:
-            widest = max((wrapper.width(s) for s in set(sample) if s), default=0.0)
-            need.append(max(widest, title_min, 2 * unit_w) + pad)
-    total = sum(need)
-    wrap_cols = [j for j, c in enumerate(cols) if c.wrap]
-    if total < width:
-        # Give the spare width to wrapped columns whose text is longer than their share.
-        spare = width - total
-        weights = {j: cols[j].width for j in wrap_cols} or {j: 1.0 for j in range(len(cols))}
-        weight_sum = sum(weights.values())
-        return [w + spare * weights.get(j, 0) / weight_sum for j, w in enumerate(need)]
-    # Too wide: shrink wrapped columns first (down to 3 characters), then everything.
-    over = total - width
-    shrinkable = {j: need[j] - (3 * unit_w + pad) for j in wrap_cols if need[j] > 3 * unit_w + pad}
-    room = sum(shrinkable.values())
-    out = list(need)
-    if room > 0:
-        take = min(over, room)
-        for j, r in shrinkable.items():
-            out[j] -= take * r / room
-        over -= take
-    if over > 0.01:
+            widest = max((wrapper.width(v) for v in values), default=0.0)
+            out.append(max(widest, title_min, 2 * unit_w) + pad)
+    spare = width - sum(out)
+    if spare < 0:  # too wide even with wrapped columns at their narrowest: scale everything
         scale = width / sum(out)
-        out = [w * scale for w in out]
+        return [w * scale for w in out]
+
+    # Find the smallest line count L such that, with every wrapped column wide enough to hold
+    # 90% of its texts in L lines, the table still fits; then share what is left.
+    step = len(body) // 400 + 1
+    rows = body[::step]
+    base = {j: out[j] for j in wrap_cols}
+    fixed = sum(out) - sum(base.values())
+    p90: dict[int, float] = {}
+    for j in wrap_cols:
+        ws = sorted(wrapper.width(r[j]) for r in rows if r[j])
+        p90[j] = ws[int(len(ws) * 0.9)] if ws else 0.0
+    for n_lines in range(1, 9):
+        want = {
+            j: min(max(base[j], p90[j] / n_lines + unit_w / 2 + pad), useful[j]) for j in wrap_cols
+        }
+        if fixed + sum(want.values()) <= width:
+            for j, w in want.items():
+                out[j] = w
+            break
+    # What is left goes first to wrapped columns that can still use it (so they wrap less) ...
+    spare = width - sum(out)
+    hungry = [j for j in wrap_cols if useful[j] > out[j]]
+    while spare > 0.5 and hungry:
+        weight = sum(cols[j].width for j in hungry)
+        given = 0.0
+        for j in hungry:
+            add = min(spare * cols[j].width / weight, useful[j] - out[j])
+            out[j] += add
+            given += add
+        spare -= given
+        hungry = [j for j in hungry if useful[j] - out[j] > 0.5]
+    # ... then, for a small table, every column widens a little; it is centred, not stretched.
+    natural = sum(out)
+    target = min(width, max(natural * 1.5, width * 0.6))
+    if natural < target:
+        out = [w * target / natural for w in out]
     return out
 
 

@@ -298,3 +298,118 @@ def delete_application(db: Database, application_id: int) -> None:
 
 def with_enterprise(item: ApplicationInput, enterprise_id: int) -> ApplicationInput:
     return replace(item, enterprise_id=enterprise_id)
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    """One stored application with its enterprise and its current award (for lists and forms)."""
+
+    id: int
+    enterprise_id: int
+    credit_code: str
+    enterprise_name: str
+    town: str
+    rule_code: str | None
+    matched_code: (
+        str | None
+    )  # the rule the award was calculated under (differs when matched by 文号)
+    event_date: date
+    basis_fen: int | None
+    level: str | None
+    city_document: str | None
+    same_matter_key: str | None
+    manual_amount_fen: int | None
+    description: str | None
+    preview_fen: int
+    preview_text: str
+    method: str | None
+    complete: bool = True
+
+
+_NOT_CALCULATED = "尚未计算"
+_LIST_SQL = """
+SELECT ap.*, e.credit_code, e.name AS enterprise_name, t.name AS town,
+       aw.rule_code AS matched_code, aw.amount_fen AS award_fen, aw.explanation,
+       (SELECT r.method FROM rules r WHERE r.code = COALESCE(ap.rule_code, aw.rule_code)
+        ORDER BY r.id DESC LIMIT 1) AS method
+FROM applications ap
+JOIN enterprises e ON e.id = ap.enterprise_id
+JOIN towns t ON t.id = e.town_id
+LEFT JOIN awards aw ON aw.id = (
+    SELECT a2.id FROM awards a2 WHERE a2.application_id = ap.id AND a2.installment_no = 0
+    ORDER BY a2.amount_fen DESC, a2.id LIMIT 1)
+"""
+
+
+def _application_row(r) -> ApplicationRow:
+    return ApplicationRow(
+        id=r["id"],
+        enterprise_id=r["enterprise_id"],
+        credit_code=r["credit_code"],
+        enterprise_name=r["enterprise_name"],
+        town=r["town"],
+        rule_code=r["rule_code"],
+        matched_code=r["matched_code"],
+        event_date=date.fromisoformat(r["event_date"]),
+        basis_fen=r["basis_fen"],
+        level=r["level"],
+        city_document=r["city_document"],
+        same_matter_key=r["same_matter_key"],
+        manual_amount_fen=r["manual_amount_fen"],
+        description=r["description"],
+        preview_fen=r["award_fen"] or 0,
+        preview_text=r["explanation"] or _NOT_CALCULATED,
+        method=r["method"],
+    )
+
+
+def list_applications(db: Database, year: int) -> list[ApplicationRow]:
+    """The applications whose 事项日期 falls in ``year``, with their stored award (if calculated)."""
+    rows = [
+        _application_row(r)
+        for r in db.query(
+            _LIST_SQL + " WHERE ap.event_date BETWEEN ? AND ? ORDER BY ap.event_date, ap.id",
+            (f"{year}-01-01", f"{year}-12-31"),
+        )
+    ]
+    return _with_previews(db, rows)
+
+
+def _with_previews(db: Database, rows: list[ApplicationRow]) -> list[ApplicationRow]:
+    """Rows not yet calculated show what the engine would award now (nothing is written)."""
+    pending = {r.enterprise_id for r in rows if r.preview_text == _NOT_CALCULATED}
+    if not pending:
+        return rows
+    from desktop.services.calculation import results_for_enterprises
+
+    best: dict[int, tuple[int, str, str]] = {}
+    for res in results_for_enterprises(db, pending):
+        if res.installment_no == 0 and (
+            res.application_id not in best or res.amount_fen > best[res.application_id][0]
+        ):
+            best[res.application_id] = (res.amount_fen, res.explanation, res.rule_code)
+    out = []
+    for r in rows:
+        if r.preview_text == _NOT_CALCULATED and r.id in best:
+            fen, text, code = best[r.id]
+            r = replace(r, preview_fen=fen, preview_text=text, matched_code=code)
+        out.append(r)
+    return out
+
+
+def get_application(db: Database, application_id: int) -> ApplicationRow:
+    row = db.one(_LIST_SQL + " WHERE ap.id = ?", (application_id,))
+    if row is None:
+        raise NotFound(f"奖补事项{application_id}不存在")
+    return _with_previews(db, [_application_row(row)])[0]
+
+
+def award_years(db: Database) -> list[int]:
+    """Years that have applications, awards or a 四强 list (for the year selector)."""
+    return [
+        r[0]
+        for r in db.query(
+            "SELECT DISTINCT CAST(substr(event_date, 1, 4) AS INTEGER) FROM applications"
+            " UNION SELECT year FROM awards UNION SELECT year FROM siqiang_list ORDER BY 1"
+        )
+    ]

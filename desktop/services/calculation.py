@@ -308,6 +308,31 @@ def calculate_year(
     return summary
 
 
+def results_for_enterprises(db: Database, enterprise_ids: set[int]) -> list[AwardResult]:
+    """Every result the engine gives now for these enterprises' applications (nothing written)."""
+    catalogue = load_catalogue(db)
+    out: list[AwardResult] = []
+    for eid in sorted(enterprise_ids):
+        apps = [
+            _app(r) for r in db.query("SELECT * FROM applications WHERE enterprise_id = ?", (eid,))
+        ]
+        row = db.one("SELECT above_scale FROM enterprises WHERE id = ?", (eid,))
+        years = frozenset(
+            r[0] for r in db.query("SELECT year FROM siqiang_list WHERE enterprise_id = ?", (eid,))
+        )
+        decisions = {
+            (r[0], r[1], r[2]): Decision(r[3], r[4])
+            for r in db.query(
+                "SELECT application_id, rule_code, installment_no, status, amount_fen FROM awards"
+                " WHERE enterprise_id = ? AND status <> '草稿'",
+                (eid,),
+            )
+        }
+        facts = EnterpriseFacts(eid, bool(row and row[0]), years)
+        out.extend(evaluate_enterprise(apps, facts, catalogue, decisions))
+    return out
+
+
 def preview_application(
     db: Database, item: ApplicationInput, *, application_id: int | None = None
 ) -> list[AwardResult]:

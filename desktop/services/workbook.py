@@ -87,7 +87,15 @@ def _check_extent(path: Path) -> None:
                         max_row = max(max_row, int(row))
                         max_col = max(max_col, _column_number(col))
                     tail = data[-64:]
-    except (zipfile.BadZipFile, OSError, KeyError, EOFError, zipfile.LargeZipFile, zlib.error, ValueError):
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        KeyError,
+        EOFError,
+        zipfile.LargeZipFile,
+        zlib.error,
+        ValueError,
+    ):
         return  # calamine gives the file-level message
     if (
         max_row > MAX_ROWS + HEADER_SEARCH_ROWS

@@ -27,7 +27,13 @@ from desktop.ui.tasks import Task, Work, run_task
 T = TypeVar("T")
 
 # What a write changed; views redraw what depends on it (Anki's OpChanges, in small).
-ENTERPRISES, LISTS, APPLICATIONS, AWARDS, POLICIES = "enterprises", "lists", "applications", "awards", "policies"
+ENTERPRISES, LISTS, APPLICATIONS, AWARDS, POLICIES = (
+    "enterprises",
+    "lists",
+    "applications",
+    "awards",
+    "policies",
+)
 EVERYTHING = frozenset({ENTERPRISES, LISTS, APPLICATIONS, AWARDS, POLICIES})
 
 
@@ -55,7 +61,9 @@ class AppContext(QObject):
     def notify(self, *what: str) -> None:
         self.dataChanged.emit(frozenset(what) if what else EVERYTHING)
 
-    def call(self, parent: QWidget | None, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    def call(
+        self, parent: QWidget | None, fn: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T | None:
         """Run a quick service call on the GUI thread; a ``DomainError`` is shown, None returned."""
         try:
             return fn(*args, **kwargs)
@@ -63,12 +71,38 @@ class AppContext(QObject):
             messages.show_error(parent or self.window, exc)
             return None
 
-    def run(self, parent: QWidget | None, fn: Work, *, title: str, label: str = "正在处理，请稍候…",
-            on_success: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None) -> Task:
+    def attempt(
+        self, parent: QWidget | None, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> bool:
+        """Like :meth:`call` for writes that return nothing: True when the service accepted it."""
+        try:
+            fn(*args, **kwargs)
+        except DomainError as exc:
+            messages.show_error(parent or self.window, exc)
+            return False
+        return True
+
+    def run(
+        self,
+        parent: QWidget | None,
+        fn: Work,
+        *,
+        title: str,
+        label: str = "正在处理，请稍候…",
+        on_success: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> Task:
         """Long work in a worker thread with its own ``Database`` (see ``tasks.py``)."""
-        return run_task(parent or self.window, self.db_path, fn, title=title, label=label,
-                        user=self.db.user, on_success=on_success, on_error=on_error)
+        return run_task(
+            parent or self.window,
+            self.db_path,
+            fn,
+            title=title,
+            label=label,
+            user=self.db.user,
+            on_success=on_success,
+            on_error=on_error,
+        )
 
 
 class View(QWidget):
@@ -116,16 +150,28 @@ def char_width(widget: QWidget, chars: float) -> int:
     return int(widget.fontMetrics().horizontalAdvance("中") * chars) + 16
 
 
-def make_table(model, parent: QWidget | None = None, *, widths: Sequence[float] | None = None,
-               sortable: bool = False, multi: bool = False, stretch_last: bool = True) -> QTableView:
+def make_table(
+    model,
+    parent: QWidget | None = None,
+    *,
+    widths: Sequence[float] | None = None,
+    sortable: bool = False,
+    multi: bool = False,
+    stretch_last: bool = True,
+) -> QTableView:
     view = QTableView(parent)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
-                          else QAbstractItemView.SelectionMode.SingleSelection)
+    view.setSelectionMode(
+        QAbstractItemView.SelectionMode.ExtendedSelection
+        if multi
+        else QAbstractItemView.SelectionMode.SingleSelection
+    )
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
+    if sortable:  # no arrow until the clerk sorts: rows arrive in the service's order
+        view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     view.setSortingEnabled(sortable)
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
     view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -152,8 +198,9 @@ class ReasonDialog(QDialog):
     """Asks for a required reason. ``submit(reason)`` returns True when the action succeeded;
     on False (e.g. the service refused an empty reason) the dialog stays open."""
 
-    def __init__(self, parent: QWidget | None, title: str, prompt: str,
-                 submit: Callable[[str], bool]) -> None:
+    def __init__(
+        self, parent: QWidget | None, title: str, prompt: str, submit: Callable[[str], bool]
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self._submit = submit
@@ -165,8 +212,9 @@ class ReasonDialog(QDialog):
         self.editor.setPlaceholderText("请填写理由（必填，将记入审核记录）")
         self.editor.setMinimumSize(420, 110)
         layout.addWidget(self.editor)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)

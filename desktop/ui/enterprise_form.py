@@ -12,8 +12,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -49,24 +51,26 @@ def required(label: str) -> QLabel:
 
 
 LEDGER_COLUMNS = (
-    Column("年度", lambda a: a.year, "int", 4),
-    Column("条款编号", lambda a: a.rule_code, "text", 6),
-    Column("条款名称", lambda a: a.rule_name, "text", 16, tooltip=True),
-    Column("事项日期", lambda a: a.event_date, "center", 7),
-    Column("核定金额（元）", lambda a: a.amount_fen, "amount", 9),
-    Column("状态", lambda a: a.status, "center", 5),
-    Column("计算说明", lambda a: a.explanation, "text", 30, tooltip=True),
+    Column("年度", lambda a: a.year, "int", 3),
+    Column("条款编号", lambda a: a.rule_code, "text", 5),
+    Column("条款名称", lambda a: a.rule_name, "text", 11, tooltip=True),
+    Column("事项日期", lambda a: a.event_date, "center", 6),
+    Column("核定金额（元）", lambda a: a.amount_fen, "amount", 7),
+    Column("状态", lambda a: a.status, "center", 4),
+    Column("计算说明", lambda a: a.explanation, "text", 16, tooltip=True),
 )
 
 
 class EnterpriseDialog(QDialog):
-    def __init__(self, ctx: AppContext, enterprise_id: int | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, enterprise_id: int | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.enterprise_id = enterprise_id
         self.saved_id: int | None = None
         self.setWindowTitle("新增企业" if enterprise_id is None else "企业信息")
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(880)
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs)
@@ -111,12 +115,18 @@ class EnterpriseDialog(QDialog):
         self.ledger_table = make_table(self.ledger_model, ledger, sortable=True)
         ledger_layout.addWidget(self.ledger_table, 1)
         self.ledger_total = QLabel()
-        ledger_layout.addWidget(self.ledger_total)
+        ledger_row = QHBoxLayout()
+        ledger_row.addWidget(self.ledger_total, 1)
+        self.export_ledger = QPushButton("导出单户台账…")
+        self.export_ledger.clicked.connect(self._export_ledger)
+        ledger_row.addWidget(self.export_ledger)
+        ledger_layout.addLayout(ledger_row)
         self.tabs.addTab(ledger, "四强名单与奖补台账")
         self.tabs.setTabEnabled(1, enterprise_id is not None)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -140,12 +150,39 @@ class EnterpriseDialog(QDialog):
         self.contact.setText(item.contact or "")
         self.phone.setText(item.phone or "")
         years = years_on_list(self.ctx.db, enterprise_id)
-        self.years_label.setText("列入四强企业名单的年度：" + ("、".join(f"{y}年" for y in years) if years else "（从未列入）"))
+        self.years_label.setText(
+            "列入四强企业名单的年度："
+            + ("、".join(f"{y}年" for y in years) if years else "（从未列入）")
+        )
         awards = awards_of_enterprise(self.ctx.db, enterprise_id)
         self.ledger_model.set_rows(awards)
         granted = [a for a in awards if a.status not in ("不予奖补", "已撤销") and a.amount_fen > 0]
-        self.ledger_total.setText(f"历年核定结果 {len(awards)} 条，其中给予奖补 {len(granted)} 条，"
-                                  f"合计 {format_yuan(sum(a.amount_fen for a in granted))} 元")
+        self.ledger_total.setText(
+            f"历年核定结果 {len(awards)} 条，其中给予奖补 {len(granted)} 条，"
+            f"合计 {format_yuan(sum(a.amount_fen for a in granted))} 元"
+        )
+
+    def _export_ledger(self) -> None:
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from desktop.ui.export_flow import run_export
+
+        if self.enterprise_id is None:
+            return
+        item = registry.get_enterprise(self.ctx.db, self.enterprise_id)
+        path, chosen = QFileDialog.getSaveFileName(
+            self,
+            "导出单户企业奖补台账",
+            f"{item.name}-奖补台账.xlsx",
+            "Excel 工作簿 (*.xlsx);;PDF 文件 (*.pdf)",
+        )
+        if path:
+            fmt = "pdf" if path.lower().endswith(".pdf") or "pdf" in chosen.lower() else "excel"
+            self.export_task = run_export(
+                self.ctx, self, "ledger", fmt, Path(path), credit_code=item.credit_code
+            )
 
     def check_code(self) -> bool:
         """Show what is wrong with the code right under the field; True when it is valid."""
@@ -165,7 +202,10 @@ class EnterpriseDialog(QDialog):
             return False
         other = registry.find_by_code(self.ctx.db, code)
         if other is not None and other.id != self.enterprise_id:
-            self._status(f"注意：该代码已登记为“{other.name}”（{other.town}），不能重复登记", theme.WARNING_COLOUR)
+            self._status(
+                f"注意：该代码已登记为“{other.name}”（{other.town}），不能重复登记",
+                theme.WARNING_COLOUR,
+            )
             return True
         self._status("✓ 校验位正确", theme.OK_COLOUR)
         return True
@@ -177,12 +217,18 @@ class EnterpriseDialog(QDialog):
     def save(self) -> None:
         try:
             item = registry.parse_enterprise(
-                credit_code=self.code.text(), name=self.name.text(), town=self.town.currentData() or "",
+                credit_code=self.code.text(),
+                name=self.name.text(),
+                town=self.town.currentData() or "",
                 above_scale="是" if self.above_scale.isChecked() else "否",
-                industry=self.industry.currentData(), contact=self.contact.text(), phone=self.phone.text(),
+                industry=self.industry.currentData(),
+                contact=self.contact.text(),
+                phone=self.phone.text(),
                 known_towns=[self.town.itemData(i) for i in range(1, self.town.count())],
             )
-            self.saved_id = registry.save_enterprise(self.ctx.db, item, enterprise_id=self.enterprise_id)
+            self.saved_id = registry.save_enterprise(
+                self.ctx.db, item, enterprise_id=self.enterprise_id
+            )
         except DomainError as exc:
             self._focus_field(getattr(exc, "field", None))
             messages.show_error(self, exc, "未能保存企业信息")
@@ -190,8 +236,13 @@ class EnterpriseDialog(QDialog):
         self.accept()
 
     def _focus_field(self, field: str | None) -> None:
-        widget = {"统一社会信用代码": self.code, "企业名称": self.name, "所属镇街": self.town,
-                  "联系人": self.contact, "联系电话": self.phone}.get(field or "")
+        widget = {
+            "统一社会信用代码": self.code,
+            "企业名称": self.name,
+            "所属镇街": self.town,
+            "联系人": self.contact,
+            "联系电话": self.phone,
+        }.get(field or "")
         if widget is not None:
             self.tabs.setCurrentIndex(0)
             widget.setFocus()

@@ -55,7 +55,9 @@ class EnterpriseView(View):
 
         self.model = EnterpriseTableModel(self._fetch, self)
         self.table = make_table(self.model, self)
-        self.table.doubleClicked.connect(lambda index: self.edit_enterprise(self.model.enterprise_id(index.row())))
+        self.table.doubleClicked.connect(
+            lambda index: self.edit_enterprise(self.model.enterprise_id(index.row()))
+        )
         layout.addWidget(self.table, 1)
 
         bottom = QHBoxLayout()

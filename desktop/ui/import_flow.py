@@ -41,7 +41,9 @@ KINDS = {
 class ImportProblemsDialog(QDialog):
     """Why an import was refused: the file-level message, or one row per bad sheet row."""
 
-    def __init__(self, parent: QWidget | None, what: str, path: Path, error: ImportRejected) -> None:
+    def __init__(
+        self, parent: QWidget | None, what: str, path: Path, error: ImportRejected
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"导入未执行：{what}")
         self.error = error
@@ -49,8 +51,10 @@ class ImportProblemsDialog(QDialog):
         if error.file_message:
             headline = error.file_message
         else:
-            headline = (f"工作簿“{path.name}”中发现 {len(error.problems)} 处错误，"
-                        "按“全有或全无”规则，本次没有写入任何数据。请按下表修改工作簿后重新导入。")
+            headline = (
+                f"工作簿“{path.name}”中发现 {len(error.problems)} 处错误，"
+                "按“全有或全无”规则，本次没有写入任何数据。请按下表修改工作簿后重新导入。"
+            )
         self.headline = QLabel(headline)
         self.headline.setWordWrap(True)
         self.headline.setStyleSheet(f"color: {theme.ERROR_COLOUR}; font-weight: bold;")
@@ -83,8 +87,10 @@ class ImportProblemsDialog(QDialog):
         self.resize(820, 460 if error.problems else 160)
 
     def rows(self) -> list[tuple[str, str]]:
-        return [(self.table.item(i, 0).text(), self.table.item(i, 1).text())
-                for i in range(self.table.rowCount())]
+        return [
+            (self.table.item(i, 0).text(), self.table.item(i, 1).text())
+            for i in range(self.table.rowCount())
+        ]
 
     def copy_to_clipboard(self) -> None:
         lines = [self.headline.text()] + [f"{r}\t{m}" for r, m in self.rows()]
@@ -95,12 +101,21 @@ _open_dialogs: list[QDialog] = []
 
 
 def choose_workbook(parent: QWidget | None, title: str) -> Path | None:
-    path, _ = QFileDialog.getOpenFileName(parent, title, "", "Excel 工作簿 (*.xlsx *.xlsm);;所有文件 (*)")
+    path, _ = QFileDialog.getOpenFileName(
+        parent, title, "", "Excel 工作簿 (*.xlsx *.xlsm);;所有文件 (*)"
+    )
     return Path(path) if path else None
 
 
-def run_import(ctx: AppContext, parent: QWidget | None, kind: str, path: Path, *, year: int | None = None,
-               on_done: Callable[[Any], None] | None = None) -> Task:
+def run_import(
+    ctx: AppContext,
+    parent: QWidget | None,
+    kind: str,
+    path: Path,
+    *,
+    year: int | None = None,
+    on_done: Callable[[Any], None] | None = None,
+) -> Task:
     """Import ``path`` in a worker thread; show the summary, or the bad rows in a dialog."""
     from desktop.services import importing
 
@@ -110,7 +125,9 @@ def run_import(ctx: AppContext, parent: QWidget | None, kind: str, path: Path, *
         if kind == "enterprises":
             return importing.import_enterprises(db, path, progress=progress, cancel=cancel)
         if kind == "siqiang":
-            return importing.import_siqiang_list(db, path, year=year, progress=progress, cancel=cancel)
+            return importing.import_siqiang_list(
+                db, path, year=year, progress=progress, cancel=cancel
+            )
         return importing.import_applications(db, path, progress=progress, cancel=cancel)
 
     def succeeded(report) -> None:
@@ -135,8 +152,14 @@ def run_import(ctx: AppContext, parent: QWidget | None, kind: str, path: Path, *
         else:
             messages.show_error(parent, error, f"导入{what}未完成")
 
-    return ctx.run(parent, work, title=f"导入{what}", label=f"正在检查{what}工作簿…",
-                   on_success=succeeded, on_error=failed)
+    return ctx.run(
+        parent,
+        work,
+        title=f"导入{what}",
+        label=f"正在检查{what}工作簿…",
+        on_success=succeeded,
+        on_error=failed,
+    )
 
 
 def open_problem_dialogs() -> list[QDialog]:

@@ -28,10 +28,16 @@ history: deque[Shown] = deque(maxlen=50)
 _open_boxes: list[QMessageBox] = []  # a Python reference per open box (see environment.md)
 
 
-def _show(parent: QWidget | None, icon: QMessageBox.Icon, kind: str, title: str, text: str,
-          detail: str | None = None,
-          buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok,
-          on_answer: Callable[[QMessageBox.StandardButton], None] | None = None) -> QMessageBox:
+def _show(
+    parent: QWidget | None,
+    icon: QMessageBox.Icon,
+    kind: str,
+    title: str,
+    text: str,
+    detail: str | None = None,
+    buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok,
+    on_answer: Callable[[QMessageBox.StandardButton], None] | None = None,
+) -> QMessageBox:
     box = QMessageBox(icon, title, text, buttons, parent)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if detail:
@@ -43,8 +49,11 @@ def _show(parent: QWidget | None, icon: QMessageBox.Icon, kind: str, title: str,
         if box in _open_boxes:
             _open_boxes.remove(box)
         if on_answer is not None:
-            on_answer(box.standardButton(box.clickedButton()) if box.clickedButton() else
-                      QMessageBox.StandardButton.Cancel)
+            on_answer(
+                box.standardButton(box.clickedButton())
+                if box.clickedButton()
+                else QMessageBox.StandardButton.Cancel
+            )
         box.deleteLater()
 
     box.finished.connect(finished)
@@ -52,21 +61,32 @@ def _show(parent: QWidget | None, icon: QMessageBox.Icon, kind: str, title: str,
     return box
 
 
-def show_error(parent: QWidget | None, error: BaseException, title: str = "操作未完成") -> QMessageBox:
+def show_error(
+    parent: QWidget | None, error: BaseException, title: str = "操作未完成"
+) -> QMessageBox:
     """A service's ``DomainError`` as its own Chinese sentence; anything else as a program fault."""
     if isinstance(error, DomainError):
         return _show(parent, QMessageBox.Icon.Warning, "error", title, str(error))
     detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    return _show(parent, QMessageBox.Icon.Critical, "error", "程序错误",
-                 f"程序内部错误，操作未完成：{error}\n请将详细信息发送给系统维护人员。", detail)
+    return _show(
+        parent,
+        QMessageBox.Icon.Critical,
+        "error",
+        "程序错误",
+        f"程序内部错误，操作未完成：{error}\n请将详细信息发送给系统维护人员。",
+        detail,
+    )
 
 
-def show_info(parent: QWidget | None, text: str, title: str = "提示",
-              detail: str | None = None) -> QMessageBox:
+def show_info(
+    parent: QWidget | None, text: str, title: str = "提示", detail: str | None = None
+) -> QMessageBox:
     return _show(parent, QMessageBox.Icon.Information, "info", title, text, detail)
 
 
-def ask(parent: QWidget | None, text: str, on_yes: Callable[[], None], title: str = "请确认") -> QMessageBox:
+def ask(
+    parent: QWidget | None, text: str, on_yes: Callable[[], None], title: str = "请确认"
+) -> QMessageBox:
     """A yes/no question; ``on_yes`` runs only when the clerk answers 是."""
     yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 
@@ -74,7 +94,9 @@ def ask(parent: QWidget | None, text: str, on_yes: Callable[[], None], title: st
         if button == yes:
             on_yes()
 
-    box = _show(parent, QMessageBox.Icon.Question, "question", title, text, None, yes | no, answered)
+    box = _show(
+        parent, QMessageBox.Icon.Question, "question", title, text, None, yes | no, answered
+    )
     box.setDefaultButton(no)
     return box
 

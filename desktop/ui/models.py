@@ -29,7 +29,7 @@ class Column:
     title: str
     value: Callable[[Any], Any]
     kind: str = "text"  # text | amount (fen) | int | center
-    width: int = 10  # initial width in CJK characters
+    width: float = 10  # initial width in CJK characters
     tooltip: bool = False  # long text: full value as tooltip
 
     def text(self, row: Any) -> str:
@@ -90,7 +90,9 @@ class EnterpriseTableModel(QAbstractTableModel):
         """Rows may have changed in the database: drop the cache, redraw what is visible."""
         self._pages.clear()
         if self._ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.COLUMNS) - 1))
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._ids) - 1, len(self.COLUMNS) - 1)
+            )
 
     def ids(self) -> list[int]:
         return list(self._ids)
@@ -108,7 +110,7 @@ class EnterpriseTableModel(QAbstractTableModel):
         page_no = row // self.PAGE
         page = self._pages.get(page_no)
         if page is None:
-            chunk = self._ids[page_no * self.PAGE:(page_no + 1) * self.PAGE]
+            chunk = self._ids[page_no * self.PAGE : (page_no + 1) * self.PAGE]
             page = self._fetch(chunk)
             self.fetch_count += 1
             self._pages[page_no] = page
@@ -136,14 +138,19 @@ class EnterpriseTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             item = self.enterprise(index.row())
             if item is None:
-                return "（已删除）" if index.column() == 1 and role == Qt.ItemDataRole.DisplayRole else None
+                return (
+                    "（已删除）"
+                    if index.column() == 1 and role == Qt.ItemDataRole.DisplayRole
+                    else None
+                )
             if role == Qt.ItemDataRole.ToolTipRole and not column.tooltip:
                 return None
             return column.text(item)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -201,8 +208,9 @@ class ListTableModel(QAbstractTableModel):
         """Colours, fonts, icons: for subclasses."""
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -255,16 +263,16 @@ class AwardTableModel(ListTableModel):
     """A year's 核定结果 (``AwardView`` rows); approved and paid rows are drawn locked."""
 
     columns = (
-        Column("编号", lambda a: a.id, "int", 4),
-        Column("企业名称", lambda a: a.enterprise_name, "text", 18, tooltip=True),
-        Column("统一社会信用代码", lambda a: a.credit_code, "text", 13),
-        Column("所属镇街", lambda a: a.town, "text", 7),
-        Column("条款编号", lambda a: a.rule_code, "text", 6),
-        Column("事项日期", lambda a: a.event_date, "center", 7),
-        Column("计算基数（元）", lambda a: a.basis_fen, "amount", 9),
-        Column("核定金额（元）", lambda a: a.amount_fen, "amount", 9),
-        Column("状态", lambda a: a.status, "center", 6),
-        Column("计算说明", lambda a: _award_note(a), "text", 40, tooltip=True),
+        Column("编号", lambda a: a.id, "int", 3),
+        Column("企业名称", lambda a: a.enterprise_name, "text", 14, tooltip=True),
+        Column("统一社会信用代码", lambda a: a.credit_code, "text", 10.5),
+        Column("所属镇街", lambda a: a.town, "text", 5.5),
+        Column("条款编号", lambda a: a.rule_code, "text", 5),
+        Column("事项日期", lambda a: a.event_date, "center", 6),
+        Column("计算基数（元）", lambda a: a.basis_fen, "amount", 7.5),
+        Column("核定金额（元）", lambda a: a.amount_fen, "amount", 7.5),
+        Column("状态", lambda a: a.status, "center", 5.5),
+        Column("计算说明", lambda a: _award_note(a), "text", 20, tooltip=True),
     )
     STATUS_COLUMN = 8
 
@@ -314,16 +322,20 @@ class ApplicationTableModel(ListTableModel):
     """A year's 奖补事项 (``ApplicationRow`` rows) with the amount the engine would give now."""
 
     columns = (
-        Column("编号", lambda a: a.id, "int", 4),
-        Column("企业名称", lambda a: a.enterprise_name, "text", 18, tooltip=True),
-        Column("条款", _rule_text, "text", 9),
-        Column("事项日期", lambda a: a.event_date.isoformat(), "center", 7),
-        Column("基数/核定金额（元）", lambda a: a.basis_fen if a.basis_fen is not None else a.manual_amount_fen,
-               "amount", 10),
-        Column("认定级别", lambda a: a.level or "", "center", 5),
-        Column("市级政策文号", lambda a: a.city_document or "", "text", 11, tooltip=True),
-        Column("预计金额（元）", lambda a: a.preview_fen, "amount", 9),
-        Column("计算说明", lambda a: a.preview_text, "text", 36, tooltip=True),
+        Column("编号", lambda a: a.id, "int", 3),
+        Column("企业名称", lambda a: a.enterprise_name, "text", 15, tooltip=True),
+        Column("条款", _rule_text, "text", 8),
+        Column("事项日期", lambda a: a.event_date.isoformat(), "center", 6),
+        Column(
+            "基数/核定金额（元）",
+            lambda a: a.basis_fen if a.basis_fen is not None else a.manual_amount_fen,
+            "amount",
+            9.5,
+        ),
+        Column("认定级别", lambda a: a.level or "", "center", 4.5),
+        Column("市级政策文号", lambda a: a.city_document or "", "text", 10, tooltip=True),
+        Column("预计金额（元）", lambda a: a.preview_fen, "amount", 8),
+        Column("计算说明", lambda a: a.preview_text, "text", 20, tooltip=True),
     )
 
     def style_data(self, row: Any, column: Column, col: int, role: int) -> Any:
@@ -382,7 +394,11 @@ class ReportTableModel(QAbstractTableModel):
         return 0 if parent is not None and parent.isValid() else len(self._all_rows())
 
     def columnCount(self, parent: Index | None = None) -> int:
-        return 0 if parent is not None and parent.isValid() or self._table is None else len(self._table.columns)
+        return (
+            0
+            if parent is not None and parent.isValid() or self._table is None
+            else len(self._table.columns)
+        )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         rows = self._all_rows()
@@ -409,8 +425,9 @@ class ReportTableModel(QAbstractTableModel):
             return str(value)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole or self._table is None:
             return None
         if orientation == Qt.Orientation.Horizontal:

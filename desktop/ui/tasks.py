@@ -53,9 +53,17 @@ class Task(QObject):
     failed = Signal(object)
     finished = Signal()
 
-    def __init__(self, parent: QWidget | None, db_path: Path, fn: Work, *, title: str,
-                 label: str = "正在处理，请稍候…", user: str = "本机用户",
-                 cancellable: bool = True) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        db_path: Path,
+        fn: Work,
+        *,
+        title: str,
+        label: str = "正在处理，请稍候…",
+        user: str = "本机用户",
+        cancellable: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.cancel_event = threading.Event()
         self.result: Any = None
@@ -138,10 +146,18 @@ def running_tasks() -> list[Task]:
     return list(_running)
 
 
-def run_task(parent: QWidget | None, db_path: Path, fn: Work, *, title: str,
-             label: str = "正在处理，请稍候…", user: str = "本机用户", cancellable: bool = True,
-             on_success: Callable[[Any], None] | None = None,
-             on_error: Callable[[BaseException], None] | None = None) -> Task:
+def run_task(
+    parent: QWidget | None,
+    db_path: Path,
+    fn: Work,
+    *,
+    title: str,
+    label: str = "正在处理，请稍候…",
+    user: str = "本机用户",
+    cancellable: bool = True,
+    on_success: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> Task:
     """Start ``fn`` in a worker thread. Errors go to ``on_error``, or to the one error display;
     a cancelled job is reported as such (the service has rolled back)."""
     from desktop.ui import messages

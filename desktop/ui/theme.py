@@ -54,6 +54,14 @@ def setup_application(app: QApplication) -> str:
         app.installTranslator(translator)
         _installed.append(translator)
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    try:
+        from PySide6.QtGui import QIcon
+
+        from desktop.resources import resource_path
+
+        app.setWindowIcon(QIcon(str(resource_path("icons", "app.png"))))
+    except FileNotFoundError:
+        pass
     app.setOrganizationName(ORG_NAME)
     app.setApplicationName(SETTINGS_APP)
     app.setProperty("siqiang_setup", True)

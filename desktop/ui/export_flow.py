@@ -1,0 +1,146 @@
+"""Exports: choose report, format and unit → worker thread (``desktop.reports.export_report``) →
+offer to open the file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.errors import DomainError
+from desktop.ui import messages
+from desktop.ui.common import AppContext
+from desktop.ui.tasks import Task
+
+REPORTS = {
+    "detail": "奖补明细表",
+    "summary": "奖补汇总表（按条款、按镇街）",
+    "installments": "分年兑现计划表",
+    "assessment": "镇街考核加分统计表",
+}
+FORMATS = {"excel": ("Excel 工作簿", "xlsx"), "pdf": ("PDF 文件", "pdf")}
+
+
+def default_file_name(name: str, fmt: str, year: int) -> str:
+    title = REPORTS.get(name, name).split("（")[0]
+    return f"{year}年度{title}.{FORMATS[fmt][1]}"
+
+
+def open_file(path: Path) -> bool:
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def run_export(
+    ctx: AppContext,
+    parent: QWidget | None,
+    name: str,
+    fmt: str,
+    out_path: Path,
+    *,
+    unit: str = "元",
+    year: int | None = None,
+    credit_code: str | None = None,
+    on_done: Callable[[Any], None] | None = None,
+    offer_open: bool = True,
+) -> Task:
+    """Write report ``name`` in a worker thread; ``credit_code`` for the one-enterprise ledger."""
+    year = None if name == "ledger" else (ctx.year if year is None else year)
+    out_path = Path(out_path)
+
+    def work(db, progress, cancel):
+        try:
+            from desktop.reports import export_report
+        except ImportError as exc:
+            raise DomainError(f"报表导出模块暂不可用（{exc}），请联系系统维护人员") from exc
+        return export_report(
+            db,
+            name,
+            fmt,
+            out_path,
+            year=year,
+            credit_code=credit_code,
+            unit=unit,
+            progress=progress,
+            cancel=cancel,
+        )
+
+    def succeeded(result: Any) -> None:
+        path = Path(getattr(result, "path", out_path))
+        rows = getattr(result, "rows", None)
+        text = (
+            f"已导出：{path}"
+            + (f"（{rows}行）" if rows is not None else "")
+            + "\n现在打开该文件吗？"
+        )
+        if offer_open:
+            messages.ask(parent, text, lambda: open_file(path), title="导出完成")
+        if on_done is not None:
+            on_done(result)
+
+    return ctx.run(
+        parent,
+        work,
+        title="导出报表",
+        label=f"正在生成{REPORTS.get(name, name)}…",
+        on_success=succeeded,
+    )
+
+
+class ExportDialog(QDialog):
+    """Which report, which format, which unit; then a file name, then the export."""
+
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, report: str = "detail"
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("导出报表")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.report = QComboBox()
+        for key, title in REPORTS.items():
+            self.report.addItem(title, key)
+        self.report.setCurrentIndex(max(self.report.findData(report), 0))
+        self.format = QComboBox()
+        for key, (title, ext) in FORMATS.items():
+            self.format.addItem(f"{title}（.{ext}）", key)
+        self.unit = QComboBox()
+        self.unit.addItems(["元", "万元"])
+        form.addRow("年度", QLabel(f"{ctx.year}年度（在工具栏中切换）"))
+        form.addRow("报表", self.report)
+        form.addRow("格式", self.format)
+        form.addRow("金额单位", self.unit)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._choose_file)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.task: Task | None = None
+
+    def _choose_file(self) -> None:
+        name, fmt = self.report.currentData(), self.format.currentData()
+        title, ext = FORMATS[fmt]
+        path, _ = QFileDialog.getSaveFileName(
+            self, "保存报表", default_file_name(name, fmt, self.ctx.year), f"{title} (*.{ext})"
+        )
+        if not path:
+            return
+        self.accept()
+        self.task = run_export(
+            self.ctx, self.parentWidget(), name, fmt, Path(path), unit=self.unit.currentText()
+        )

@@ -1,0 +1,358 @@
+"""The main window: navigation between the six views, the shared year, the database file menu."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from desktop import APP_NAME, ORG_NAME, __version__
+from desktop.core.errors import DomainError
+from desktop.storage.database import Database
+from desktop.ui import messages
+from desktop.ui.common import AppContext, View
+from desktop.ui.theme import SETTINGS_APP
+
+# (title, module, class): views are imported and built when first shown.
+VIEWS = (
+    ("企业名录", "desktop.ui.enterprise_view", "EnterpriseView"),
+    ("四强名单", "desktop.ui.siqiang_view", "SiqiangView"),
+    ("奖补事项", "desktop.ui.application_view", "ApplicationView"),
+    ("核定与审核", "desktop.ui.awards_view", "AwardsView"),
+    ("政策规则", "desktop.ui.policy_view", "PolicyView"),
+    ("统计", "desktop.ui.stats_view", "StatsView"),
+)
+MAX_RECENT = 8
+FIRST_YEAR = 2021
+
+
+def app_settings() -> QSettings:
+    """Window layout and recent files. In portable mode (or with SIQIANG_DATA_DIR) an INI file in
+    the data folder, so a USB-stick copy never reads the workstation's registry."""
+    import os
+
+    from desktop.paths import portable_data_dir, user_data_dir
+
+    if os.environ.get("SIQIANG_DATA_DIR") or portable_data_dir() is not None:
+        return QSettings(str(user_data_dir() / "settings.ini"), QSettings.Format.IniFormat)
+    return QSettings(ORG_NAME, SETTINGS_APP)
+
+
+def recent_files(settings: QSettings) -> list[str]:
+    value = settings.value("recent", [])
+    if isinstance(value, str):  # QSettings hands back a one-item list as a plain string
+        value = [value]
+    return [str(v) for v in value or [] if v]
+
+
+def available_years(db: Database) -> list[int]:
+    from desktop.services.siqiang_lists import list_years
+
+    today = date.today().year
+    return sorted(set(range(FIRST_YEAR, today + 2)) | set(list_years(db)))
+
+
+def default_year(db: Database) -> int:
+    from desktop.reports.data import default_year as newest_award_year
+
+    return newest_award_year(db, date.today())
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, db: Database, *, settings: QSettings | None = None, notice: str | None = None
+    ) -> None:
+        super().__init__()
+        self.settings = settings or app_settings()
+        self.ctx: AppContext | None = None
+        self.views: dict[str, View] = {}
+        self.setMinimumSize(1000, 640)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        for title, _module, _cls in VIEWS:
+            self.nav.addItem(QListWidgetItem(title))
+        self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("核定与审核") + 48)
+        self.nav.setStyleSheet(
+            "QListWidget#navigation { font-size: 11pt; }"
+            "QListWidget#navigation::item { padding: 9px 10px; }"
+        )
+        self.stack = QStackedWidget()
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(4, 4, 4, 0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        toolbar = QToolBar("工具栏")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        toolbar.addWidget(QLabel(" 年度："))
+        self.year_combo = QComboBox()
+        self.year_combo.setMinimumContentsLength(8)
+        toolbar.addWidget(self.year_combo)
+        toolbar.addSeparator()
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+        self.db_label = QLabel()
+        self.year_label = QLabel()
+        self.statusBar().addPermanentWidget(self.year_label)
+        self.statusBar().addPermanentWidget(self.db_label)
+        self._build_menus()
+        self.nav.currentRowChanged.connect(self.show_view)
+        self.year_combo.currentIndexChanged.connect(self._year_selected)
+
+        self.set_database(db)
+        self._restore_window()
+        if notice:
+            self.statusBar().showMessage(notice)
+
+    # -- menus ---------------------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("文件(&F)")
+        self._action(file_menu, "新建数据库…", self.new_database, QKeySequence.StandardKey.New)
+        self._action(
+            file_menu, "打开数据库…", self.open_database_dialog, QKeySequence.StandardKey.Open
+        )
+        self.recent_menu = file_menu.addMenu("最近打开")
+        self._action(file_menu, "备份数据库…", self.backup_database)
+        file_menu.addSeparator()
+        self._action(file_menu, "导入企业名录…", lambda: self._import("企业名录"))
+        self._action(file_menu, "导入四强名单…", lambda: self._import("四强名单"))
+        self._action(file_menu, "导入奖补事项…", lambda: self._import("奖补事项"))
+        self._action(file_menu, "导出报表…", self.export_report, QKeySequence("Ctrl+E"))
+        file_menu.addSeparator()
+        self._action(file_menu, "退出", self.close, QKeySequence.StandardKey.Quit)
+        help_menu = self.menuBar().addMenu("帮助(&H)")
+        self._action(help_menu, "关于", self.about)
+
+    def _update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = recent_files(self.settings)
+        for path in files:
+            action = QAction(path, self)
+            action.triggered.connect(lambda _c=False, p=path: self.open_database(Path(p)))
+            self.recent_menu.addAction(action)
+        self.recent_menu.setEnabled(bool(files))
+
+    def _remember(self, path: Path) -> None:
+        files = [str(path)] + [p for p in recent_files(self.settings) if p != str(path)]
+        self.settings.setValue("recent", files[:MAX_RECENT])
+        self.settings.setValue("last_database", str(path))
+        self._update_recent_menu()
+
+    # -- database ------------------------------------------------------------------------------
+    @property
+    def db(self) -> Database:
+        assert self.ctx is not None
+        return self.ctx.db
+
+    def set_database(self, db: Database) -> None:
+        """Show ``db``; views of the previous database are dropped and rebuilt lazily."""
+        old = self.ctx
+        for view in self.views.values():
+            self.stack.removeWidget(view)
+            view.deleteLater()
+        self.views.clear()
+        years = available_years(db)
+        saved = self.settings.value("year")
+        year = int(saved) if saved and int(saved) in years else default_year(db)
+        if year not in years:
+            years = sorted(set(years) | {year})
+        self.ctx = AppContext(db, year, self)
+        self.year_combo.blockSignals(True)
+        self.year_combo.clear()
+        for y in years:
+            self.year_combo.addItem(f"{y}年度", y)
+        self.year_combo.setCurrentIndex(self.year_combo.findData(year))
+        self.year_combo.blockSignals(False)
+        if old is not None and old.db is not db:
+            old.db.close()
+        self.setWindowTitle(f"{APP_NAME} — {db.path.name}")
+        metrics = self.db_label.fontMetrics()
+        self.db_label.setText(
+            "数据库：" + metrics.elidedText(str(db.path), Qt.TextElideMode.ElideMiddle, 420)
+        )
+        self.db_label.setToolTip(str(db.path))
+        self._update_year_label()
+        self._remember(db.path)
+        self.show_view(max(self.nav.currentRow(), 0))
+        if self.nav.currentRow() < 0:
+            self.nav.setCurrentRow(0)
+
+    def open_database(self, path: Path, *, create: bool = False) -> bool:
+        try:
+            db = Database(path, user=self.db.user, create=create)
+        except DomainError as exc:
+            messages.show_error(self, exc, "无法打开数据库")
+            return False
+        self.set_database(db)
+        self.statusBar().showMessage(f"已打开数据库 {path}", 8000)
+        return True
+
+    def open_database_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "打开数据库", str(self.db.path.parent), "数据库文件 (*.db *.sqlite);;所有文件 (*)"
+        )
+        if path:
+            self.open_database(Path(path))
+
+    def new_database(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "新建数据库", str(self.db.path.parent / "新数据库.db"), "数据库文件 (*.db)"
+        )
+        if not path:
+            return
+        target = Path(path)
+        if target.exists():
+            messages.show_info(
+                self,
+                f"文件 {target} 已存在。为防止覆盖数据，请换一个文件名，或用“打开数据库”打开它。",
+            )
+            return
+        if self.open_database(target, create=True):
+            self.statusBar().showMessage(
+                f"已新建空数据库 {target}（已载入政策条款和镇街表）", 10000
+            )
+
+    def backup_database(self) -> None:
+        from desktop.services.backup import backup_dir
+
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        folder = backup_dir(self.db.path)
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "备份数据库",
+            str(folder / f"{self.db.path.stem}-{stamp}-手动备份.db"),
+            "数据库文件 (*.db)",
+        )
+        if path:
+            self.backup_to(Path(path))
+
+    def backup_to(self, target: Path) -> Path | None:
+        from desktop.services.backup import backup_to
+
+        try:
+            result = backup_to(self.db, target)
+        except (DomainError, OSError) as exc:
+            messages.show_error(
+                self, exc if isinstance(exc, DomainError) else DomainError(f"备份失败：{exc}")
+            )
+            return None
+        messages.show_info(self, f"已备份到：{result}", "备份数据库")
+        return result
+
+    # -- views ---------------------------------------------------------------------------------
+    def view(self, title: str) -> View:
+        """The view called ``title``, built on first use."""
+        if title not in self.views:
+            _t, module, cls = next(v for v in VIEWS if v[0] == title)
+            view_class = getattr(importlib.import_module(module), cls)
+            view = view_class(self.ctx, self.stack)
+            self.views[title] = view
+            self.stack.addWidget(view)
+        return self.views[title]
+
+    def show_view(self, row: int) -> None:
+        if not (0 <= row < len(VIEWS)):
+            return
+        view = self.view(VIEWS[row][0])
+        self.stack.setCurrentWidget(view)
+        if self.nav.currentRow() != row:
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(row)
+            self.nav.blockSignals(False)
+
+    def go_to(self, title: str) -> View:
+        self.show_view([v[0] for v in VIEWS].index(title))
+        return self.views[title]
+
+    def _import(self, title: str) -> None:
+        view = self.go_to(title)
+        view._import_clicked()
+
+    def export_report(self) -> None:
+        from desktop.ui.export_flow import ExportDialog
+
+        self._export_dialog = ExportDialog(self.ctx, self)
+        self._export_dialog.open()
+
+    def about(self) -> None:
+        messages.show_info(
+            self,
+            f"{APP_NAME}\n版本 {__version__}\n{ORG_NAME}\n\n"
+            "依据：临淄区人民政府《关于加快推进临淄区“四强”产业发展的实施意见》（临政字〔2021〕41号）",
+            "关于",
+        )
+
+    # -- year ----------------------------------------------------------------------------------
+    def _year_selected(self, index: int) -> None:
+        year = self.year_combo.itemData(index)
+        if year is None or self.ctx is None:
+            return
+        self.settings.setValue("year", year)
+        self._update_year_label()
+        self.ctx.set_year(year)
+
+    def set_year(self, year: int) -> None:
+        self.year_combo.setCurrentIndex(self.year_combo.findData(year))
+
+    def _update_year_label(self) -> None:
+        year = self.year_combo.currentData()
+        self.year_label.setText(f"当前年度：{year}年度")
+
+    # -- window state --------------------------------------------------------------------------
+    def _restore_window(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes) and geometry:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 820)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray | bytes) and state:
+            self.restoreState(state)
+        page = self.settings.value("window/page")
+        if page is not None and str(page).isdigit():
+            self.show_view(int(page))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        from desktop.ui.tasks import running_tasks
+
+        if running_tasks():
+            messages.show_info(self, "后台任务尚未完成，请等待其结束或先取消。")
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/page", self.nav.currentRow())
+        self.settings.sync()
+        super().closeEvent(event)
+
+    def close_database(self) -> None:
+        if self.ctx is not None:
+            self.ctx.db.close()

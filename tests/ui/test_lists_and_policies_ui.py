@@ -1,0 +1,114 @@
+"""四强名单 (import with the row errors, comparison with last year) and 政策规则 (copy a version)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook
+from PySide6.QtCore import Qt
+from ui_helpers import CODE_A, CODE_B, NAME_A, NAME_B, last_message, type_text
+
+from desktop.services.catalogue import policy_versions, rules_of_version
+from desktop.services.siqiang_lists import members
+from desktop.ui import theme
+from desktop.ui.import_flow import open_problem_dialogs
+
+pytestmark = pytest.mark.gui
+
+
+def workbook(path, rows):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["统一社会信用代码", "企业名称"])
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_a_bad_list_workbook_shows_every_bad_row_and_changes_nothing(
+    qtbot, window, small_db, tmp_path
+):
+    bad_digit = CODE_B[:17] + ("1" if CODE_B[17] != "1" else "2")
+    path = workbook(
+        tmp_path / "名单.xlsx", [[CODE_A, NAME_A], [bad_digit, NAME_B], ["12345", "短代码公司"]]
+    )
+    view = window.go_to("四强名单")
+    task = view.import_file(path)
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        pass
+    dialog = open_problem_dialogs()[-1]
+    rows = dialog.rows()
+    assert [r for r, _m in rows] == ["第3行", "第4行"]
+    assert "校验位错误" in rows[0][1] and "应为18位" in rows[1][1]
+    assert "没有写入任何数据" in dialog.headline.text()
+    assert [m.credit_code for m in members(small_db, 2024)] == [CODE_A]
+    dialog.reject()
+
+
+def test_a_good_list_workbook_replaces_the_years_list(qtbot, window, small_db, tmp_path):
+    path = workbook(tmp_path / "名单.xlsx", [[CODE_A, NAME_A], [CODE_B, NAME_B]])
+    window.set_year(2025)
+    view = window.go_to("四强名单")
+    task = view.import_file(path)
+    with qtbot.waitSignal(task.finished, timeout=10_000):
+        pass
+    assert "2025年度名单2户" in last_message()
+    assert {m.credit_code for m in members(small_db, 2025)} == {CODE_A, CODE_B}
+    changes = {
+        view.model.row(r).credit_code: view.model.row(r).change
+        for r in range(view.model.rowCount())
+    }
+    assert changes == {CODE_A: "连续列入", CODE_B: "新列入"}
+
+
+def test_newly_listed_and_dropped_enterprises_are_highlighted(demo_window, demo_db):
+    view = demo_window.go_to("四强名单")
+    rows = view.model.rows()
+    new = [i for i, r in enumerate(rows) if r.change == "新列入"]
+    assert new and view.dropped_model.rowCount() > 0
+    brush = view.model.data(view.model.index(new[0], 0), Qt.ItemDataRole.BackgroundRole)
+    assert brush.color() == theme.NEW_BACKGROUND
+    assert (
+        view.dropped_model.data(
+            view.dropped_model.index(0, 0), Qt.ItemDataRole.BackgroundRole
+        ).color()
+        == theme.DROPPED_BACKGROUND
+    )
+    view.only_new.setChecked(True)
+    assert view.model.rowCount() == len(new)
+
+
+def test_copy_a_policy_version_with_an_edited_rate(qtbot, window, small_db):
+    view = window.go_to("政策规则")
+    assert view.versions.rowCount() == 1 and view.rules.rowCount() == 20
+    dialog = view.copy_selected()
+    type_text(qtbot, dialog.doc_number, "临政字〔2026〕8号")
+    dialog.select_rule("LZ41-2")
+    rate = dialog.param_edits["rate"]
+    assert rate.text() == "30%"
+    rate.clear()
+    qtbot.keyClicks(rate, "25%")
+    assert "【已修改】" in dialog.rule_model.data(dialog.rule_model.index(2, 2))
+    dialog.save()
+    assert "已复制为新版本 临政字〔2026〕8号" in last_message()
+    versions = policy_versions(small_db)
+    assert [v.doc_number for v in versions] == ["临政字〔2021〕41号", "临政字〔2026〕8号"]
+    assert versions[1].valid_from == "2026-01-01"
+    rules = {r.code: r for r in rules_of_version(small_db, versions[1].id)}
+    assert Decimal(str(rules["LZ41-2"].params["rate"])) == Decimal("0.25")
+    assert Decimal(str(rules["LZ41-1A"].params["rate"])) == Decimal("0.30")
+    assert view.versions.rowCount() == 2
+
+
+def test_a_bad_rate_is_refused(qtbot, window, small_db):
+    dialog = window.go_to("政策规则").copy_selected()
+    type_text(qtbot, dialog.doc_number, "临政字〔2026〕8号")
+    dialog.select_rule("LZ41-2")
+    dialog.param_edits["rate"].clear()
+    qtbot.keyClicks(dialog.param_edits["rate"], "150%")
+    assert "不超过100%" in dialog.error.text()
+    dialog.save()
+    assert "参数填写有误" in last_message()
+    assert len(policy_versions(small_db)) == 1

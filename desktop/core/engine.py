@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from desktop.core.money import apply_rate, format_rate, format_yuan
 from desktop.core.rules import CONDITIONS, Catalogue, RuleVersion, format_date_cn
@@ -30,9 +30,8 @@ LOCKED_DENIED = frozenset({"不予奖补", "已撤销"})
 UNMATCHED_CODE = "未匹配"
 
 
-@dataclass(frozen=True)
-class Application:
-    """One 奖补事项 as the engine sees it."""
+class Application(NamedTuple):
+    """One 奖补事项 as the engine sees it (a NamedTuple: a year builds ~100,000 of them)."""
 
     id: int
     enterprise_id: int
@@ -46,15 +45,13 @@ class Application:
     description: str | None = None
 
 
-@dataclass(frozen=True)
-class EnterpriseFacts:
+class EnterpriseFacts(NamedTuple):
     enterprise_id: int
     above_scale: bool
     list_years: frozenset[int] = frozenset()
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """A person's decision on a stored award: the engine keeps it as it is."""
 
     status: str

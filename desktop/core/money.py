@@ -9,6 +9,7 @@ import math
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from functools import lru_cache
 from typing import Any
 
 from desktop.core.errors import ValidationError
@@ -128,6 +129,11 @@ def parse_optional_amount(value: Any, *, field: str = "金额", allow_wan: bool 
 
 def format_yuan(fen: Fen, *, thousands: bool = True) -> str:
     """``150000000`` → ``"1,500,000.00"`` (or ``"1500000.00"`` without thousands)."""
+    return _format_yuan(int(fen), thousands)
+
+
+@lru_cache(maxsize=16384)  # explanations repeat caps and fixed amounts thousands of times a year
+def _format_yuan(fen: int, thousands: bool) -> str:
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(int(fen)), 100)
     whole = f"{yuan:,}" if thousands else str(yuan)

@@ -84,6 +84,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     paid = sub.add_parser("pay", help="标记为已拨付")
     paid.add_argument("ids", nargs="+", type=int)
+
+    pol = sub.add_parser("policy", help="政策版本：列出，或复制为新版本（续期政策）")
+    pol_sub = pol.add_subparsers(dest="policy_command", required=True, parser_class=_Parser)
+    pol_sub.add_parser("list", help="列出政策版本及其条款参数")
+    copy = pol_sub.add_parser("copy", help="复制一个政策版本为新版本")
+    copy.add_argument("version_id", type=int, help="被复制的政策版本编号（见 policy list）")
+    copy.add_argument("--doc-number", required=True, help="新文号")
+    copy.add_argument("--valid-from", required=True, help="施行日期，如 2026-01-01")
+    copy.add_argument("--valid-to", help="有效期至（不填为长期）")
+    copy.add_argument("--title", help="新版本标题")
+    copy.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="条款编号.参数=值",
+        help="修改参数，如 --set LZ41-2.rate=0.40 --set LZ41-2.cap=2000000.00（可重复）",
+    )
     return p
 
 
@@ -159,6 +176,41 @@ def _require_year(args: argparse.Namespace) -> int:
     if args.year is None:
         raise DomainError("请用 --year 指定年度")
     return args.year
+
+
+def _policy(db, args: argparse.Namespace) -> int:
+    from desktop.services.catalogue import copy_policy_version, policy_versions, rules_of_version
+
+    if args.policy_command == "list":
+        for v in policy_versions(db):
+            print(f"[{v.id}] {v.doc_number} {v.title}（{v.valid_from} 至 {v.valid_to or '长期'}）")
+            for rule in rules_of_version(db, v.id):
+                params = "，".join(f"{k}={val}" for k, val in rule.params.items())
+                print(f"    {rule.code:<9} {rule.method:<12} {params}")
+        return 0
+    changes: dict[str, dict] = {}
+    for item in args.set:
+        target, sep, value = item.partition("=")
+        code, dot, key = target.partition(".")
+        if not sep or not dot or not code or not key:
+            raise DomainError(f"参数写法“{item}”不正确，应为 条款编号.参数=值，如 LZ41-2.rate=0.40")
+        parsed: object = value
+        if value.isdigit():
+            parsed = int(value)
+        elif value in ("", "none", "无"):
+            parsed = None
+        changes.setdefault(code.upper(), {}).setdefault("params", {})[key] = parsed
+    new_id = copy_policy_version(
+        db,
+        args.version_id,
+        doc_number=args.doc_number,
+        valid_from=args.valid_from,
+        valid_to=args.valid_to,
+        title=args.title,
+        rule_changes=changes,
+    )
+    print(f"已复制为新的政策版本[{new_id}] {args.doc_number}（自{args.valid_from}起）")
+    return 0
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -282,6 +334,8 @@ def execute(args: argparse.Namespace) -> int:
 
             print(f"已标记拨付{mark_paid(db, args.ids)}条")
             return 0
+        if cmd == "policy":
+            return _policy(db, args)
     raise DomainError(f"未知命令：{cmd}")
 
 

@@ -7,8 +7,10 @@ block and column header repeated on every page, ``第 &P 页 共 &N 页`` in the
 
 from __future__ import annotations
 
+import io
 import math
-from copy import copy
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +33,116 @@ MAX_WIDTH = 60  # Excel character units
 
 
 def render_excel(report: Report, path: Path, ticker: Ticker) -> None:
-    """Write ``report`` to ``path`` (the caller handles temp files and atomic replace)."""
+    """Write ``report`` to ``path`` (the caller handles temp files and atomic replace).
+
+    openpyxl builds the workbook — styles, title block, 合计 row, notes, merges, print setup — but
+    not the data rows: serialising ~100,000 styled cells through openpyxl costs over a second, so
+    the rows are written here as ``<row>`` XML (exact numbers, inline strings, the column's style
+    id) and spliced into each sheet's ``sheetData`` at their place. The result is an ordinary
+    workbook; the tests read it back with openpyxl.
+    """
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
     styles = _Styles(report.unit)
+    pending: list[tuple[Any, int, int, str]] = []
     for table in report.tables:
         ws = wb.create_sheet(_sheet_title(table.sheet_name, wb.sheetnames))
-        _write_table(ws, report, table, styles, ticker)
+        _write_table(ws, report, table, styles, ticker, pending)
     wb.properties.title = report.title
     wb.properties.creator = report.org
     ticker.check()
-    wb.save(path)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    ticker.check()
+    _splice_rows(
+        buffer, path, {ws.path.lstrip("/"): (first, last, xml) for ws, first, last, xml in pending}
+    )
+
+
+def _splice_rows(workbook: io.BytesIO, path: Path, rows: dict[str, tuple[int, int, str]]) -> None:
+    """Copy the zip ``workbook`` to ``path``, inserting the prepared rows into their sheets."""
+    row_start = re.compile(rb'<row r="(\d+)"')
+    workbook.seek(0)
+    with zipfile.ZipFile(workbook) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename in rows:
+                first, last, xml = rows[info.filename]
+                cut = data.index(b"</sheetData>")
+                for match in row_start.finditer(data):
+                    number = int(match.group(1))
+                    if first <= number <= last:  # openpyxl must leave the data rows to us
+                        raise RuntimeError(f"{info.filename}: row {number} written twice")
+                    if number > last:
+                        cut = match.start()
+                        break
+                data = data[:cut] + xml.encode("utf-8") + data[cut:]
+            out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+
+
+_XML_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _rows_xml(
+    table: ReportTable,
+    unit: str,
+    first_row: int,
+    style_ids: list[int],
+    widths: list[float],
+    ticker: Ticker,
+) -> str:
+    """The data rows as sheet XML. Amounts are exact decimals (fen / 100, or / 1,000,000 for 万元);
+    text is always an inline string, so a name starting with "=" never becomes a formula. Each row
+    gets an explicit height from its longest wrapped cell (CJK counted double, so the estimate
+    errs tall): Excel would size such rows itself, LibreOffice and WPS keep the default height
+    and would print the lines over each other."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(i) for i in range(1, len(table.columns) + 1)]
+    kinds = [c.kind for c in table.columns]
+    divisor, digits = (1_000_000, 6) if unit == "万元" else (100, 2)
+    wrap_cols = [(i, max(int(widths[i] - 2.5), 1)) for i, c in enumerate(table.columns) if c.wrap]
+    measured: dict[Any, int] = {}
+    out: list[str] = []
+    row = first_row - 1
+    for start in range(0, len(table.rows), 500):
+        chunk = table.rows[start : start + 500]
+        for values in chunk:
+            row += 1
+            lines = 1
+            for i, usable in wrap_cols:
+                text = values[i]
+                if text:
+                    width = measured.get(text)
+                    if width is None:
+                        width = measured[text] = display_width(str(text))
+                    n = -(-width // usable)
+                    if n > lines:
+                        lines = n
+            out.append(f'<row r="{row}" ht="{LINE_HEIGHT * lines + 3:g}" customHeight="1">')
+            for i, value in enumerate(values):
+                ref = f"{letters[i]}{row}"
+                if value is None or value == "":
+                    out.append(f'<c r="{ref}" s="{style_ids[i]}"/>')
+                elif kinds[i] == "amount":
+                    whole, part = divmod(int(value), divisor)
+                    out.append(
+                        f'<c r="{ref}" s="{style_ids[i]}"><v>{whole}.{part:0{digits}d}</v></c>'
+                    )
+                elif kinds[i] == "int":
+                    out.append(f'<c r="{ref}" s="{style_ids[i]}"><v>{int(value)}</v></c>')
+                else:
+                    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:32767].translate(_XML_ESCAPE)
+                    space = ' xml:space="preserve"' if text != text.strip() else ""
+                    out.append(
+                        f'<c r="{ref}" s="{style_ids[i]}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+                    )
+            out.append("</row>")
+        ticker.step(len(chunk), f"正在写入“{table.sheet_name}”")
+    return "".join(out)
 
 
 def _sheet_title(name: str, taken: list[str]) -> str:
@@ -78,9 +177,12 @@ class _Styles:
         fill: str | None = None,
         number_format: str | None = None,
         vertical: str = "center",
+        indent: int = 0,
     ) -> None:
         cell.font = self.Font(name=FONT, size=size, bold=bold)
-        cell.alignment = self.Alignment(horizontal=horizontal, vertical=vertical, wrap_text=wrap)
+        cell.alignment = self.Alignment(
+            horizontal=horizontal, vertical=vertical, wrap_text=wrap, indent=indent
+        )
         if border:
             cell.border = self.border
         if fill:
@@ -107,7 +209,8 @@ def _column_widths(report: Report, table: ReportTable) -> list[float]:
                 if content >= cap:
                     break  # capped anyway: no need to measure the rest
         width = min(max(content, 4), cap)
-        widths.append(float(max(width, header, 4) + 2))
+        air = 2 if column.alignment == "center" else 3  # room for the cell's indent
+        widths.append(float(max(width, header, 4) + air))
     return widths
 
 
@@ -117,9 +220,8 @@ def _lines(text: str, width: float) -> int:
 
 
 def _write_table(
-    ws: Any, report: Report, table: ReportTable, styles: _Styles, ticker: Ticker
+    ws: Any, report: Report, table: ReportTable, styles: _Styles, ticker: Ticker, pending: list
 ) -> None:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.properties import PageSetupProperties
 
@@ -160,9 +262,9 @@ def _write_table(
         header_lines = max(header_lines, _lines(column.title, widths[i - 1]))
     ws.row_dimensions[row].height = LINE_HEIGHT * header_lines + 6
 
-    # Data rows: one prototype style per column, copied into every cell of that column.
+    # Data rows: one prototype style per column; its style id is what every data cell refers to.
     proto_row = row + 1
-    protos = []
+    style_ids = []
     for i, column in enumerate(table.columns, start=1):
         cell = ws.cell(proto_row, i)
         styles.apply(
@@ -170,51 +272,15 @@ def _write_table(
             horizontal=column.alignment,
             wrap=column.wrap,
             number_format=styles.number_format if column.kind == "amount" else None,
+            indent=0 if column.alignment == "center" else 1,  # a little air at the cell border
         )
-        protos.append(copy(cell._style))
-    # Cells are built directly (values are already typed: int fen, int, str), which is several
-    # times faster than ws.cell(...).value = ...; text is always stored as text, so a name that
-    # starts with "=" never becomes a formula. Each row gets an explicit height from its longest
-    # wrapped cell (CJK counted double, so the estimate errs tall): Excel sizes such rows itself,
-    # but LibreOffice and WPS keep the default height and would print lines over each other.
-    kinds = [c.kind for c in table.columns]
-    scale = 1_000_000 if report.unit == "万元" else 100
-    cells = ws._cells
-    dims = ws.row_dimensions
-    measured: dict[Any, int] = {}
-    wrap_cols = [(i, max(int(widths[i] - 1.5), 1)) for i, c in enumerate(table.columns) if c.wrap]
-    for start in range(0, len(table.rows), 500):
-        chunk = table.rows[start : start + 500]
-        for values in chunk:
-            row += 1
-            texts = [v for v, k in zip(values, kinds, strict=True) if k == "text" and v]
-            dirty = bool(texts) and ILLEGAL_CHARACTERS_RE.search("".join(texts)) is not None
-            for i, value in enumerate(values):
-                cell = Cell(ws, row, i + 1, style_array=protos[i])
-                if value is not None:
-                    kind = kinds[i]
-                    if kind == "amount":
-                        # fen / scale is correctly rounded; its repr is the exact decimal (37037.03).
-                        cell._value = value / scale
-                    elif kind == "int":
-                        cell._value = value
-                    else:
-                        text = str(value)
-                        cell._value = ILLEGAL_CHARACTERS_RE.sub("", text) if dirty else text
-                        cell.data_type = "s"
-                cells[(row, i + 1)] = cell
-            lines = 1
-            for i, usable in wrap_cols:
-                text = values[i]
-                if text:
-                    width = measured.get(text)
-                    if width is None:
-                        width = measured[text] = display_width(str(text))
-                    n = -(-width // usable)
-                    if n > lines:
-                        lines = n
-            dims[row].height = LINE_HEIGHT * lines + 3
-        ticker.step(len(chunk), f"正在写入“{table.sheet_name}”")
+        style_ids.append(cell.style_id)
+    if table.rows:
+        for i in range(1, ncols + 1):
+            del ws._cells[(proto_row, i)]
+        xml = _rows_xml(table, report.unit, proto_row, style_ids, widths, ticker)
+        pending.append((ws, proto_row, proto_row + len(table.rows) - 1, xml))
+        row += len(table.rows)
     if not table.rows:
         row += 1
         ws.cell(row, 1, table.empty_text)
@@ -249,7 +315,7 @@ def _write_table(
 
     _signature_block(ws, row + 2, widths, styles)
 
-    ws.freeze_panes = ws.cell(header_row + 1, 1).coordinate
+    ws.freeze_panes = f"A{header_row + 1}"  # (ws.cell() would create a cell there)
     ws.print_title_rows = f"1:{header_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

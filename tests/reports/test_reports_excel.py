@@ -162,3 +162,37 @@ def test_every_report_has_a_total_equal_to_its_rows(report_db, tmp_path, name):
                     assert column_sum == _dec(value), (ws.title, titles[j])
                 checked += 1
     assert checked
+
+
+def test_the_workbook_is_well_formed_and_other_readers_agree(report_db, tmp_path):
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    calamine = pytest.importorskip("python_calamine")
+    path = tmp_path / "明细.xlsx"
+    export_report(report_db, "detail", "xlsx", path, year=2024, as_of=AS_OF)
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.endswith((".xml", ".rels")):
+                ET.fromstring(z.read(name))  # raises on malformed XML
+    rows = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("奖补明细").to_python()
+    header = next(i for i, r in enumerate(rows) if r[0] == "序号")
+    total = next(r for r in rows if r[0] == "合计")
+    data = [r for r in rows[header + 1 :] if isinstance(r[0], int | float) and r[0] != ""]
+    assert len(data) == 5 and NAME_A in [r[1] for r in data] and NAME_D in [r[1] for r in data]
+    assert sum(_dec(r[7]) for r in data) == _dec(total[7]) == Decimal("2337037.03")
+
+
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_rows_are_in_order_and_each_written_once(report_db, tmp_path, name):
+    import re
+    import zipfile
+
+    code = report_db.scalar("SELECT credit_code FROM enterprises WHERE id = 2")
+    path = tmp_path / f"{name}.xlsx"
+    export_report(report_db, name, "xlsx", path, year=2024, credit_code=code, as_of=AS_OF)
+    with zipfile.ZipFile(path) as z:
+        for entry in z.namelist():
+            if entry.startswith("xl/worksheets/sheet"):
+                numbers = [int(n) for n in re.findall(rb'<row r="(\d+)"', z.read(entry))]
+                assert numbers == sorted(set(numbers)), entry

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from desktop.core.creditcode import validate_credit_code
 from desktop.core.errors import Conflict, NotFound, ValidationError
 from desktop.services.cells import parse_choice, parse_yes_no, text_field
+from desktop.services.users import ADMIN, CLERK, require_role
 from desktop.storage.database import Database, now_text
 
 INDUSTRIES: tuple[str, ...] = ("新材料", "智能装备", "医药健康", "电子信息")
@@ -34,6 +35,7 @@ def town_ids_by_name(db: Database) -> dict[str, int]:
 
 
 def add_town(db: Database, name: str) -> int:
+    require_role(db, ADMIN)
     name = text_field(name, "镇街名称", required=True, max_length=40) or ""
     if db.scalar("SELECT id FROM towns WHERE name = ?", (name,)):
         raise Conflict(f"镇街“{name}”已存在")
@@ -157,6 +159,8 @@ def upsert_enterprises(
     db: Database, items: list[EnterpriseInput], *, action: str = "导入", dry_run: bool = False
 ) -> UpsertSummary:
     """Insert new enterprises and update changed ones, by credit code, in one transaction."""
+    if not dry_run:
+        require_role(db, CLERK)
     town_ids = town_ids_by_name(db)
     existing = (
         {
@@ -226,6 +230,7 @@ def save_enterprise(
     db: Database, item: EnterpriseInput, *, enterprise_id: int | None = None
 ) -> int:
     """Create (enterprise_id None) or edit one enterprise from the form."""
+    require_role(db, CLERK)
     other = find_by_code(db, item.credit_code)
     if enterprise_id is None:
         if other is not None:
@@ -315,3 +320,65 @@ def enterprises_by_ids(db: Database, ids: list[int]) -> dict[int, Enterprise]:
         for row in db.query(_ENTERPRISE_SQL + f" WHERE e.id IN ({marks})", chunk):
             out[row["id"]] = _enterprise(row)
     return out
+
+
+class EnterpriseIndex:
+    """The registry's searchable columns in display order, held in memory for search-as-you-type.
+
+    A substring scan over 100,000 names in Python takes ~15 ms, where SQLite's ``LIKE '%…%'``
+    with the sort takes 60–170 ms; the index is rebuilt (one query) when the registry changes.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._lists: dict[int, set[int]] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        # A plain table scan sorted in Python: ORDER BY through the (town, name) index would look
+        # up every row by rowid, which is several times slower.
+        cursor = self._db.conn.cursor()
+        cursor.row_factory = None  # plain tuples: several times cheaper than sqlite3.Row here
+        rows = cursor.execute(
+            "SELECT id, name, credit_code, town_id, industry, above_scale FROM enterprises"
+        ).fetchall()
+        rows.sort(key=lambda r: (r[3], r[1], r[0]))
+        columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), (), ()]
+        self.ids, self._names, self._codes, self._towns, self._industries, scale = (
+            list(c) for c in columns
+        )
+        self._scale = [bool(v) for v in scale]
+        self._lists.clear()
+
+    def _list_members(self, year: int) -> set[int]:
+        if year not in self._lists:
+            self._lists[year] = {
+                r[0]
+                for r in self._db.conn.execute(
+                    "SELECT enterprise_id FROM siqiang_list WHERE year = ?", (year,)
+                )
+            }
+        return self._lists[year]
+
+    def search(self, flt: EnterpriseFilter) -> list[int]:
+        """Ids matching ``flt`` in display order (same semantics as :func:`search_enterprise_ids`)."""
+        positions = range(len(self.ids))
+        text = flt.text.strip()
+        if text:
+            upper = text.upper()
+            names, codes = self._names, self._codes
+            positions = [i for i in positions if text in names[i] or upper in codes[i]]
+        if flt.town_id is not None:
+            towns = self._towns
+            positions = [i for i in positions if towns[i] == flt.town_id]
+        if flt.industry:
+            industries = self._industries
+            positions = [i for i in positions if industries[i] == flt.industry]
+        if flt.above_scale is not None:
+            scale = self._scale
+            positions = [i for i in positions if scale[i] == flt.above_scale]
+        ids = self.ids
+        if flt.on_list_year is not None:
+            members = self._list_members(flt.on_list_year)
+            return [ids[i] for i in positions if ids[i] in members]
+        return [ids[i] for i in positions]

@@ -29,6 +29,7 @@ class EnterpriseView(View):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self._dialogs: list[QWidget] = []
+        self._index: registry.EnterpriseIndex | None = None
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.search = QLineEdit()
@@ -111,9 +112,26 @@ class EnterpriseView(View):
 
     def run_search(self) -> None:
         self._timer.stop()
-        ids = registry.search_enterprise_ids(self.ctx.db, self.current_filter())
+        flt = self.current_filter()
+        if self._index is None and not flt.text.strip():
+            # First display: SQL walks the (town, name) index quickly; the in-memory index for
+            # typing is built right after the window has painted.
+            ids = registry.search_enterprise_ids(self.ctx.db, flt)
+            QTimer.singleShot(0, self._build_index)
+        else:
+            self._build_index()
+            ids = self._index.search(flt)
         self.model.set_ids(ids)
         self.count.setText(f"共 {len(ids):,} 户企业")
+
+    def _build_index(self) -> None:
+        if self._index is None:
+            self._index = registry.EnterpriseIndex(self.ctx.db)
+
+    def _on_data_changed(self, what: frozenset[str]) -> None:
+        if what & self.depends_on:
+            self._index = None  # rebuilt from the registry at the next search
+        super()._on_data_changed(what)
 
     def _edit_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

@@ -8,25 +8,13 @@ import random
 
 from desktop.core.creditcode import CHARSET, make_credit_code
 from desktop.core.money import format_yuan
+from desktop.services.demo import NAME_PREFIXES, NAME_SUFFIXES
 from desktop.storage.database import Database, now_text
 
 LONG_NAME = "淄博齐鲁高端化工新材料产业链协同创新与智能制造示范基地建设运营管理集团股份有限公司临淄经济开发区稷下高新技术产业园分公司"  # 60 characters
-_PREFIX = [
-    "齐鑫",
-    "鲁华",
-    "泰宏",
-    "稷宏",
-    "淄江",
-    "临宇",
-    "华晟",
-    "恒润",
-    "金鼎",
-    "瑞祥",
-    "齐悦",
-    "鼎盛",
-]
+_PREFIX = NAME_PREFIXES[:12]
 _TRADE = ["新材料科技", "高分子材料", "智能装备制造", "汽车零部件", "生物医药科技", "电子信息技术"]
-_SUFFIX = ["有限公司", "股份有限公司", "有限责任公司"]
+_SUFFIX = NAME_SUFFIXES
 _RATIO_RULES = (
     ("LZ41-2", "市级资金", 150_000_000),
     ("LZ41-5A", "市级设备（软件）购置补助", 150_000_000),

@@ -17,7 +17,7 @@ from desktop.services.registry import INDUSTRIES, EnterpriseInput, towns, upsert
 from desktop.services.siqiang_lists import replace_list
 from desktop.storage.database import Database
 
-_PREFIX = [
+NAME_PREFIXES = [
     "齐鑫",
     "鲁华",
     "泰宏",
@@ -58,13 +58,13 @@ _TRADE = {
     "电子信息": ["电子科技", "信息技术", "大数据科技", "半导体", "软件科技"],
     None: ["机械", "建材", "纺织", "化工", "食品"],
 }
-_SUFFIX = ["有限公司", "股份有限公司", "有限责任公司"]
+NAME_SUFFIXES = ["有限公司", "股份有限公司", "有限责任公司"]
 YEARS = (2021, 2022, 2023, 2024, 2025)
 
 
 def _name(rng: random.Random, industry: str | None, used: set[str]) -> str:
     while True:
-        name = f"淄博{rng.choice(_PREFIX)}{rng.choice(_TRADE[industry])}{rng.choice(_SUFFIX)}"
+        name = f"淄博{rng.choice(NAME_PREFIXES)}{rng.choice(_TRADE[industry])}{rng.choice(NAME_SUFFIXES)}"
         if name not in used:
             used.add(name)
             return name

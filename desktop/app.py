@@ -32,8 +32,8 @@ def open_initial_database(db_path: str | Path | None, settings=None):
             db_path = Path(str(last))
     path = Path(db_path) if db_path is not None else default_database_path()
     is_new = not path.exists() or path.stat().st_size == 0
-    db = Database(path, user=_user())
-    notice = None
+    db = Database(path, user=_user())  # read-only when another program holds the file
+    notice = db.lock_notice
     if is_new and db_path is None:
         from desktop.services.demo import build_demo
 
@@ -44,6 +44,13 @@ def open_initial_database(db_path: str | Path | None, settings=None):
         )
     elif is_new:
         notice = "已新建空数据库（已载入政策条款和镇街表）"
+    from desktop.core.errors import DomainError
+    from desktop.services.backup import backup_daily
+
+    try:
+        backup_daily(db)  # the first start of the day keeps a copy (none while read-only)
+    except DomainError as exc:
+        notice = f"{notice}；{exc}" if notice else str(exc)
     return db, notice
 
 
@@ -68,6 +75,11 @@ def run_gui(db_path: str | Path | None = None) -> int:
     except DomainError as exc:
         QMessageBox.critical(None, "无法打开数据库", str(exc))
         return 1
+    from desktop.ui.login_dialog import login_if_needed
+
+    if not login_if_needed(db):  # the database has users: no window without a login
+        db.close()
+        return 0
     window = MainWindow(db, settings=settings, notice=notice)
     window.show()
     smoke_ms = os.environ.get("SIQIANG_SMOKE_EXIT_MS")

@@ -29,7 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="siqiang", description="四强产业配套奖补管理系统（临淄区工业和信息化局）命令行"
     )
     p.add_argument("--db", type=Path, help="数据库文件（默认为用户数据目录中的数据库）")
-    p.add_argument("--user", help="操作人（记入变更日志）")
+    p.add_argument(
+        "--user",
+        help="操作人（记入变更日志）；已启用登录的数据库中，写入数据的命令须指定用户名，"
+        "密码取自环境变量 SIQIANG_PASSWORD，未设置时在终端提示输入",
+    )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     init = sub.add_parser("init", help="创建或升级数据库")
@@ -57,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     bak = sub.add_parser("backup", help="备份数据库")
     bak.add_argument("--out", type=Path)
+
+    rst = sub.add_parser("restore", help="用备份文件恢复数据库（先检查文件，并保留被替换的数据库）")
+    rst.add_argument("file", type=Path, help="备份文件")
 
     sub.add_parser("check", help="检查数据库")
 
@@ -101,6 +108,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="条款编号.参数=值",
         help="修改参数，如 --set LZ41-2.rate=0.40 --set LZ41-2.cap=2000000.00（可重复）",
     )
+
+    usr = sub.add_parser(
+        "user", help="用户管理（第一个用户须为管理员，创建后本数据库从此需要登录）"
+    )
+    usr_sub = usr.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
+    u_add = usr_sub.add_parser(
+        "add", help="新增用户（新密码取自 SIQIANG_NEW_PASSWORD 或提示输入两次）"
+    )
+    u_add.add_argument("name")
+    u_add.add_argument("--role", required=True, choices=("录入员", "审核员", "管理员"))
+    usr_sub.add_parser("list", help="列出用户")
+    usr_sub.add_parser("passwd", help="修改本人密码，或由管理员重设他人密码").add_argument("name")
+    usr_sub.add_parser("disable", help="停用用户（管理员）").add_argument("name")
+
+    sets = sub.add_parser("settings", help="系统设置")
+    sets.add_argument("key", choices=("separation",), help="separation：录入与审核分离")
+    sets.add_argument("value", nargs="?", choices=("on", "off"), help="不填则显示当前设置")
     return p
 
 
@@ -111,7 +135,22 @@ def _open(args: argparse.Namespace, *, create: bool = False):
     path = args.db or default_database_path()
     if not create and not Path(path).exists():
         raise DomainError(f"数据库文件{path}不存在，请先运行 init")
-    return Database(path, user=args.user or "本机用户")
+    # A command that writes needs the write lock (else a Chinese error naming its holder);
+    # one that only reads opens read-only while another program holds the file.
+    writes = create or not _read_only(args)
+    db = Database(path, user=args.user or "本机用户", readonly=False if writes else None)
+    try:
+        for notice in (db.lock_notice, db.readonly_message):
+            if notice:
+                print(f"提示：{notice}", file=sys.stderr)
+        if writes:
+            from desktop.services.backup import backup_daily
+
+            backup_daily(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 def _width(text: str) -> int:
@@ -213,10 +252,111 @@ def _policy(db, args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_only(args: argparse.Namespace) -> bool:
+    """Commands that write nothing to the database run without a login."""
+    cmd = args.command
+    return (
+        cmd in ("export", "backup", "check", "list", "explain")
+        or (cmd == "init" and not args.demo)
+        or (cmd == "import" and args.dry_run)
+        or (cmd == "policy" and args.policy_command == "list")
+        or (cmd == "user" and args.user_command == "list")
+        or (cmd == "settings" and args.value is None)
+    )
+
+
+def _prompt_password(prompt: str) -> str:
+    if not sys.stdin or not sys.stdin.isatty():
+        raise DomainError(
+            "需要输入密码，但当前不是交互式终端：请设置环境变量 SIQIANG_PASSWORD（新密码用 SIQIANG_NEW_PASSWORD）"
+        )
+    import getpass
+
+    return getpass.getpass(prompt)
+
+
+def _login_if_needed(db, args: argparse.Namespace) -> None:
+    """With logins on, a command that writes needs --user and the password (env or prompt)."""
+    import os
+
+    from desktop.core.errors import PermissionDenied
+    from desktop.services.users import login, logins_enabled
+
+    if _read_only(args) or not logins_enabled(db):
+        return
+    if not args.user:
+        raise PermissionDenied(
+            "本数据库已启用登录：写入数据的命令须用 --user 指定用户名，"
+            "密码由环境变量 SIQIANG_PASSWORD 提供或在提示时输入"
+        )
+    password = os.environ.get("SIQIANG_PASSWORD")
+    if password is None:
+        password = _prompt_password(f"用户“{args.user}”的密码：")
+    login(db, args.user, password)
+
+
+def _new_password(db) -> str:
+    """SIQIANG_NEW_PASSWORD; else SIQIANG_PASSWORD when it was not used to log in; else prompt."""
+    import os
+
+    password = os.environ.get("SIQIANG_NEW_PASSWORD")
+    if password is None and db.role is None:
+        password = os.environ.get("SIQIANG_PASSWORD")
+    if password is None:
+        password = _prompt_password("新密码：")
+        if _prompt_password("再次输入新密码：") != password:
+            raise DomainError("两次输入的密码不一致，未作修改")
+    return password
+
+
+def _users(db, args: argparse.Namespace) -> int:
+    from desktop.services import users
+
+    if args.user_command == "add":
+        first = not users.logins_enabled(db)
+        users.add_user(db, args.name, args.role, _new_password(db))
+        print(f"已新增用户“{args.name.strip()}”（{args.role}）")
+        if first:
+            print("本数据库从此启用登录：写入数据的命令须加 --user 用户名，并输入密码")
+    elif args.user_command == "list":
+        print_table(
+            [
+                {
+                    "用户名": u.name,
+                    "角色": u.role,
+                    "状态": "已停用" if not u.active else "正常",
+                    "锁定至": (u.locked_until or "").replace("T", " "),
+                    "创建时间": u.created_at.replace("T", " "),
+                    "创建人": u.created_by,
+                }
+                for u in users.list_users(db)
+            ]
+        )
+    elif args.user_command == "passwd":
+        users.change_password(db, args.name, _new_password(db))
+        print(f"用户“{args.name}”的密码已修改")
+    else:
+        users.deactivate_user(db, args.name)
+        print(f"用户“{args.name}”已停用")
+    return 0
+
+
+def _settings(db, args: argparse.Namespace) -> int:
+    from desktop.services import users
+
+    if args.value is not None:
+        users.set_separation_of_duties(db, args.value == "on")
+    state = "开启" if db.setting(users.SEPARATION_KEY, "1") != "0" else "关闭"
+    mode = "" if users.logins_enabled(db) else "（单用户模式，尚未启用登录，此规则暂不起作用）"
+    print(f"录入与审核分离：{state}{mode}")
+    return 0
+
+
 def execute(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd == "init":
         with _open(args, create=True) as db:
+            _login_if_needed(db, args)
             if args.demo:
                 from desktop.services.demo import build_demo
 
@@ -225,6 +365,7 @@ def execute(args: argparse.Namespace) -> int:
             print(f"数据库已就绪：{db.path}（结构版本{db.user_version}）")
         return 0
     with _open(args) as db:
+        _login_if_needed(db, args)
         if cmd == "import":
             from desktop.services import importing
 
@@ -283,6 +424,19 @@ def execute(args: argparse.Namespace) -> int:
             )
             print(f"已备份到：{backup_to(db, target)}")
             return 0
+        if cmd == "restore":
+            from desktop.services.restore import restore_backup
+
+            result = restore_backup(db, args.file)
+            with result.db as restored:
+                print(f"已用 {result.source} 恢复数据库：{restored.path}")
+                if result.replaced_backup:
+                    print(f"被替换的数据库已保留为：{result.replaced_backup}")
+                if result.schema_version < restored.user_version:
+                    print(
+                        f"备份文件结构版本{result.schema_version}，已升级到{restored.user_version}"
+                    )
+            return 0
         if cmd == "check":
             from desktop.services.check import run_check
 
@@ -315,6 +469,11 @@ def execute(args: argparse.Namespace) -> int:
             print(
                 f"已审核{s.approved}条，合计 {format_yuan(s.total_fen)} 元"
                 + (f"；{s.skipped_zero}条金额为0的草稿未审核" if s.skipped_zero else "")
+                + (
+                    f"；{s.skipped_own}条为本人录入或修改的事项，按录入与审核分离规则未审核"
+                    if s.skipped_own
+                    else ""
+                )
             )
             return 0
         if cmd == "reject":
@@ -336,6 +495,10 @@ def execute(args: argparse.Namespace) -> int:
             return 0
         if cmd == "policy":
             return _policy(db, args)
+        if cmd == "user":
+            return _users(db, args)
+        if cmd == "settings":
+            return _settings(db, args)
     raise DomainError(f"未知命令：{cmd}")
 
 

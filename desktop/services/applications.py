@@ -11,6 +11,7 @@ from desktop.core.errors import Conflict, NotFound, ValidationError
 from desktop.core.money import parse_optional_amount
 from desktop.core.rules import LEVELS, Catalogue, normalize_document
 from desktop.services.cells import parse_choice, parse_date, text_field
+from desktop.services.users import CLERK, require_role
 from desktop.storage.database import Database, now_text
 
 LOCKED_STATUSES = ("已审核", "已拨付")
@@ -167,6 +168,7 @@ def insert_applications(
     db: Database, items: list[ApplicationInput], *, source: str = "导入"
 ) -> int:
     """Store new applications (duplicates must be filtered by the caller); one transaction."""
+    require_role(db, CLERK)
     at = now_text()
     rows = [_row(i, source, db.user, at) for i in items]
     with db.transaction():
@@ -198,6 +200,7 @@ def insert_applications(
 
 
 def add_application(db: Database, item: ApplicationInput) -> int:
+    require_role(db, CLERK)
     if db.scalar("SELECT id FROM applications WHERE identity_key = ?", (item.identity_key,)):
         raise Conflict(
             "相同的奖补事项（同一企业、条款、日期、基数、级别、文号）已录入，不再重复保存"
@@ -238,6 +241,7 @@ def _locked_awards(db: Database, application_id: int) -> int:
 
 
 def update_application(db: Database, application_id: int, item: ApplicationInput) -> None:
+    require_role(db, CLERK)
     old = db.one("SELECT * FROM applications WHERE id = ?", (application_id,))
     if old is None:
         raise NotFound(f"奖补事项{application_id}不存在")
@@ -279,6 +283,7 @@ def update_application(db: Database, application_id: int, item: ApplicationInput
 
 
 def delete_application(db: Database, application_id: int) -> None:
+    require_role(db, CLERK)
     old = db.one("SELECT * FROM applications WHERE id = ?", (application_id,))
     if old is None:
         raise NotFound(f"奖补事项{application_id}不存在")

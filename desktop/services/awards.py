@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from desktop.core.errors import Conflict, NotFound, ValidationError
 from desktop.core.money import format_yuan
+from desktop.services.users import REVIEWER, check_separation, own_awards, require_role
 from desktop.storage.database import Database, now_text
 
 STATUSES = ("草稿", "已审核", "已拨付", "不予奖补", "已撤销")
@@ -149,12 +150,21 @@ class ApproveSummary:
     approved: int
     skipped_zero: int
     total_fen: int
+    skipped_own: int = 0  # with --all: drafts whose matter the reviewer entered (录入≠审核)
 
 
 def approve(db: Database, year: int, award_ids: Iterable[int] | None = None) -> ApproveSummary:
-    """草稿 → 已审核. ``award_ids`` None approves every draft of the year with an amount above 0."""
+    """草稿 → 已审核. ``award_ids`` None approves every draft of the year with an amount above 0.
+
+    录入≠审核: named awards whose matter the reviewer entered or last changed are refused; with
+    ``award_ids`` None they are left as drafts and counted in ``skipped_own``."""
+    require_role(db, REVIEWER)
+    skipped_own = 0
     if award_ids is None:
         rows = db.query("SELECT * FROM awards WHERE year = ? AND status = '草稿'", (year,))
+        own = {i for i, _ in own_awards(db, [r["id"] for r in rows if r["amount_fen"] > 0])}
+        skipped_own = len(own)
+        rows = [r for r in rows if r["id"] not in own]
     else:
         ids = list(dict.fromkeys(int(i) for i in award_ids))
         rows = []
@@ -171,6 +181,7 @@ def approve(db: Database, year: int, award_ids: Iterable[int] | None = None) -> 
             if row["amount_fen"] == 0:
                 raise Conflict(f"核定结果{award_id}金额为0（{row['explanation']}），无需审核")
             rows.append(row)
+        check_separation(db, [r["id"] for r in rows], "审核")
     to_approve = [r for r in rows if r["amount_fen"] > 0]
     at = now_text()
     with db.transaction():
@@ -193,7 +204,10 @@ def approve(db: Database, year: int, award_ids: Iterable[int] | None = None) -> 
             ]
         )
     return ApproveSummary(
-        len(to_approve), len(rows) - len(to_approve), sum(r["amount_fen"] for r in to_approve)
+        len(to_approve),
+        len(rows) - len(to_approve),
+        sum(r["amount_fen"] for r in to_approve),
+        skipped_own,
     )
 
 
@@ -215,12 +229,14 @@ def _row(db: Database, award_id: int):
 
 def reject(db: Database, award_id: int, reason: str | None) -> None:
     """草稿 → 不予奖补, with the reason (required)."""
+    require_role(db, REVIEWER)
     text = _require_reason(reason, "不予奖补")
     row = _row(db, award_id)
     if row["status"] != "草稿":
         raise Conflict(
             f"核定结果{award_id}状态为“{row['status']}”，只有草稿可以不予奖补；已审核的请撤销"
         )
+    check_separation(db, [award_id], "作出不予奖补决定")
     with db.transaction():
         db.execute(
             "UPDATE awards SET status = '不予奖补', decision_reason = ?, reviewed_at = ?, reviewed_by = ?"
@@ -238,6 +254,7 @@ def reject(db: Database, award_id: int, reason: str | None) -> None:
 
 def revoke(db: Database, award_id: int, reason: str | None) -> None:
     """已审核/已拨付 → 已撤销, with the reason (required); the amount stays as evidence."""
+    require_role(db, REVIEWER)
     text = _require_reason(reason, "撤销")
     row = _row(db, award_id)
     if row["status"] not in ("已审核", "已拨付"):
@@ -259,6 +276,7 @@ def revoke(db: Database, award_id: int, reason: str | None) -> None:
 
 def reopen(db: Database, award_id: int) -> None:
     """不予奖补 → 草稿 (a rejection taken back); the next calculation recomputes it."""
+    require_role(db, REVIEWER)
     row = _row(db, award_id)
     if row["status"] != "不予奖补":
         raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有不予奖补的可以恢复为草稿")
@@ -270,6 +288,7 @@ def reopen(db: Database, award_id: int) -> None:
 
 
 def mark_paid(db: Database, award_ids: Iterable[int]) -> int:
+    require_role(db, REVIEWER)
     ids = list(dict.fromkeys(int(i) for i in award_ids))
     rows = [_row(db, i) for i in ids]
     for row in rows:

@@ -1,7 +1,9 @@
 """Online backups (``sqlite3.Connection.backup``) beside the database, rotated.
 
 A backup is taken before every import, migration and restore, and once a day on first start.
-Kept: the newest 10, plus the newest one of each month.
+Automatic backups are named ``<stem>-YYYYMMDD-HHMMSS-<reason>.db`` in ``<stem>-备份`` beside the
+database; kept are the newest 10, plus the newest one of each month. Manual backups
+(``…-手动备份.db``) are the clerk's own and never deleted.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from desktop.core.errors import StorageError
 from desktop.storage.database import Database
 
 KEEP_LATEST = 10
+DAILY = "每日备份"
+MANUAL = "手动备份"
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}(?:-\d+)?)(?:-(?P<why>[^.]*))?\.db$")
 
 
@@ -39,12 +43,14 @@ def backup_to(db: Database, target: Path) -> Path:
     return target
 
 
-def backup_before(db: Database, reason: str, *, now: datetime | None = None) -> Path | None:
-    """Automatic backup before a risky operation; None for in-memory or brand-new empty data."""
+def backup_before(
+    db: Database, reason: str, *, now: datetime | None = None, always: bool = False
+) -> Path | None:
+    """Automatic backup before a risky operation; None for in-memory or brand-new empty data
+    (``always``: also a database without enterprises, e.g. the one a restore replaces)."""
     if str(db.path) == ":memory:":
         return None
-    has_data = db.scalar("SELECT EXISTS (SELECT 1 FROM enterprises)")
-    if not has_data:
+    if not always and not db.scalar("SELECT EXISTS (SELECT 1 FROM enterprises)"):
         return None
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     folder = backup_dir(db.path)
@@ -63,6 +69,25 @@ def backup_before(db: Database, reason: str, *, now: datetime | None = None) -> 
     return target
 
 
+def backup_daily(db: Database, *, now: datetime | None = None) -> Path | None:
+    """The first start of a calendar day backs the database up (at most one such backup a day,
+    found by its file name). Skipped for a read-only database: its holder makes the backup."""
+    if str(db.path) == ":memory:" or db.readonly:
+        return None
+    day = (now or datetime.now()).strftime("%Y%m%d")
+    folder = backup_dir(db.path)
+    if folder.exists():
+        for path in folder.glob(f"{glob_escape(db.path.stem)}-{day}-*.db"):
+            match = _NAME.match(path.name)
+            if match and match.group("stem") == db.path.stem and match.group("why") == DAILY:
+                return None
+    return backup_before(db, DAILY, now=now)
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
 def _safe(text: str) -> str:
     return re.sub(r"[\\/:*?\"<>|\s.]+", "_", text)[:30]
 
@@ -72,7 +97,7 @@ def rotate(folder: Path) -> list[Path]:
     entries = []
     for path in folder.glob("*.db"):
         match = _NAME.match(path.name)
-        if match:
+        if match and match.group("why") != MANUAL:
             entries.append((match.group("stamp"), path))
     entries.sort(reverse=True)
     keep = {p for _, p in entries[:KEEP_LATEST]}

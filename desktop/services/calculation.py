@@ -194,6 +194,9 @@ def calculate_year(
 ) -> CalcSummary:
     """Recompute every not-yet-decided award of ``year`` and the installments falling due in it."""
     from desktop.services.siqiang_lists import check_year
+    from desktop.services.users import CLERK, require_role
+
+    require_role(db, CLERK)
 
     check_year(year)
     results = compute_year(db, year, progress=progress, cancel=cancel)

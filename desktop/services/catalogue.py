@@ -9,6 +9,7 @@ from typing import Any
 
 from desktop.core.errors import Conflict, NotFound, ValidationError
 from desktop.core.rules import Catalogue, RuleVersion, validate_rule
+from desktop.services.users import ADMIN, require_role
 from desktop.storage.database import Database, now_text
 
 _RULE_SQL = """
@@ -123,6 +124,7 @@ def copy_policy_version(
     ``clause_text``. Validity windows of one policy may not overlap: the engine must find exactly
     one version for any date.
     """
+    require_role(db, ADMIN)
     source = db.one("SELECT * FROM policy_versions WHERE id = ?", (version_id,))
     if source is None:
         raise NotFound(f"政策版本{version_id}不存在")
@@ -222,6 +224,7 @@ def update_rule(
     clause_text: str | None = None,
 ) -> None:
     """Edit one rule of a version. Refused once an approved award rests on it."""
+    require_role(db, ADMIN)
     row = db.one("SELECT * FROM rules WHERE id = ?", (rule_id,))
     if row is None:
         raise NotFound(f"条款记录{rule_id}不存在")

@@ -25,6 +25,7 @@ from desktop.services.applications import (
 from desktop.services.catalogue import load_catalogue
 from desktop.services.registry import parse_enterprise, town_ids_by_name, upsert_enterprises
 from desktop.services.siqiang_lists import ListChange, check_year, plan_replacement, replace_list
+from desktop.services.users import CLERK, require_role
 from desktop.services.workbook import read_sheet
 from desktop.storage.database import Database
 
@@ -165,6 +166,7 @@ def import_enterprises(
             summary.unchanged,
         )
         return report
+    require_role(db, CLERK)
     report.backup = _backup(db, "导入企业名录", backup)
     summary = upsert_enterprises(db, [i for _, i in items])
     report.added, report.updated, report.unchanged = (
@@ -243,6 +245,7 @@ def import_siqiang_list(
     if dry_run:
         report.list_changes = [plan_replacement(db, y, ids) for y, ids in sorted(by_year.items())]
         return report
+    require_role(db, CLERK)
     report.backup = _backup(db, "导入四强名单", backup)
     with db.transaction():
         report.list_changes = [replace_list(db, y, ids) for y, ids in sorted(by_year.items())]
@@ -304,6 +307,7 @@ def import_applications(
     report.unchanged = len(report.duplicates)
     if dry_run or not new:
         return report
+    require_role(db, CLERK)
     report.backup = _backup(db, "导入奖补事项", backup)
     insert_applications(db, new)
     return report

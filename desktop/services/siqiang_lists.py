@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop.core.errors import ValidationError
+from desktop.services.users import CLERK, require_role
 from desktop.storage.database import Database, now_text
 
 
@@ -75,6 +76,7 @@ def plan_replacement(db: Database, year: int, enterprise_ids: set[int]) -> ListC
 
 def replace_list(db: Database, year: int, enterprise_ids: set[int]) -> ListChange:
     """Make ``enterprise_ids`` the whole confirmed list of ``year`` (one transaction, logged)."""
+    require_role(db, CLERK)
     check_year(year)
     change = plan_replacement(db, year, enterprise_ids)
     at = now_text()
@@ -104,6 +106,7 @@ def replace_list(db: Database, year: int, enterprise_ids: set[int]) -> ListChang
 
 def set_membership(db: Database, year: int, enterprise_id: int, on_list: bool) -> None:
     """Add or remove one enterprise (a correction by hand)."""
+    require_role(db, CLERK)
     check_year(year)
     with db.transaction():
         if on_list:

@@ -95,6 +95,8 @@ def _check_extent(path: Path) -> None:
         zipfile.LargeZipFile,
         zlib.error,
         ValueError,
+        NotImplementedError,  # an unsupported compression method
+        RuntimeError,  # an encrypted member
     ):
         return  # calamine gives the file-level message
     if (

@@ -3,6 +3,11 @@
 Every write in the program happens inside :meth:`Database.transaction`, which takes SQLite's
 write lock up front (``BEGIN IMMEDIATE``) and commits or rolls back as a whole, so a crash
 leaves the file before or after an operation, never between (WAL + ``synchronous=FULL``).
+
+Opening reads the schema version first, without writing anything, and refuses a file made by a
+newer program. One process writes a file at a time (``desktop.storage.lock``): a second program
+on the same file opens it read-only (``file:…?mode=ro``) and every write attempt there raises a
+``StorageError`` naming the holder.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import hashlib
 import json
 import re
 import sqlite3
+import urllib.parse
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -21,6 +28,7 @@ import sqlite_utils
 
 from desktop.core.errors import StorageError
 from desktop.resources import db_path
+from desktop.storage import lock
 
 GENESIS_HASH = "0" * 64
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
@@ -49,6 +57,43 @@ def schema_version_supported() -> int:
     return len(migrations())
 
 
+def newer_version_message(found: int, newest: int) -> str:
+    return (
+        f"数据库版本（{found}）比本程序支持的版本（{newest}）新，请使用新版程序打开；"
+        "为防止损坏数据，本程序不会写入该文件"
+    )
+
+
+def sqlite_uri(path: str | Path, mode: str = "ro") -> str:
+    """A ``file:`` URI for ``sqlite3.connect(..., uri=True)`` (also for UNC paths on Windows)."""
+    text = str(Path(path).resolve()).replace("\\", "/")
+    prefix = "file://" if text.startswith("//") else "file:"  # file:////server/share/x.db
+    return f"{prefix}{urllib.parse.quote(text, safe='/:')}?mode={mode}"
+
+
+def peek_user_version(path: str | Path) -> int:
+    """The schema version of a database file, read without writing anything to it.
+
+    From the file header (bytes 60–63); when a write-ahead log is present, committed changes may
+    still be there, so the version is then asked of SQLite through a read-only connection.
+    """
+    path = Path(path)
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    version = int.from_bytes(header[60:64], "big") if len(header) >= 64 else 0
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        try:
+            conn = sqlite3.connect(sqlite_uri(path), uri=True, timeout=5.0)
+            try:
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"无法读取数据库文件 {path}：{exc}") from exc
+    return version
+
+
 def _entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
     payload = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
@@ -63,17 +108,125 @@ def log_entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
     return _entry_hash(prev_hash, content)
 
 
+def broken_log_entries(conn: sqlite3.Connection, limit: int = 20) -> list[int]:
+    """Ids of change_log rows whose chained hash does not match (empty: the chain is intact)."""
+    broken: list[int] = []
+    prev = GENESIS_HASH
+    cursor = conn.execute(
+        "SELECT id, at, user, action, table_name, row_key, old_values, new_values, prev_hash,"
+        " hash FROM change_log ORDER BY id"
+    )
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        row = dict(zip(names, values, strict=True))
+        if row["prev_hash"] != prev or row["hash"] != log_entry_hash(prev, row):
+            broken.append(row["id"])
+            if len(broken) >= limit:
+                break
+        prev = row["hash"]
+    return broken
+
+
+def content_hash(conn: sqlite3.Connection) -> str:
+    """A stable SHA-256 over the rows of every table, each in primary-key order.
+
+    Two databases with equal content hash hold the same rows (the physical layout, free pages and
+    journal mode may differ), e.g. a backup and the database restored from it.
+    """
+    digest = hashlib.sha256()
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )
+    ]
+    for table in tables:
+        quoted = '"' + table.replace('"', '""') + '"'
+        info = conn.execute(f"PRAGMA table_info({quoted})").fetchall()
+        pk = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
+        order = ", ".join('"' + c.replace('"', '""') + '"' for c in pk) if pk else "rowid"
+        digest.update(f"\x00table {table}\x00".encode())
+        for row in conn.execute(f"SELECT * FROM {quoted} ORDER BY {order}"):
+            values = [{"blob": v.hex()} if isinstance(v, bytes) else v for v in tuple(row)]
+            digest.update(json.dumps(values, ensure_ascii=False).encode("utf-8") + b"\n")
+    return digest.hexdigest()
+
+
 class Database:
     """An open database file. Not shared between threads: a worker opens its own."""
 
-    def __init__(self, path: str | Path, *, user: str = "本机用户", create: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        user: str = "本机用户",
+        create: bool = True,
+        readonly: bool | None = None,
+    ) -> None:
+        """Open (or create) ``path``.
+
+        ``readonly``: None takes the write lock, or falls back to read-only when another program
+        holds it; False requires the lock (``StorageError`` naming the holder otherwise); True
+        opens read-only without taking the lock.
+        """
         self.path = Path(path)
         self.user = user
-        if not create and not self.path.exists():
+        # The logged-in user's role, set only by services.users.login; None: not logged in (in
+        # a database without users that is single-user mode, where everything is allowed).
+        self.role: str | None = None
+        self.lock_holder: lock.LockInfo | None = None  # who writes the file while we only read
+        self.lock_notice: str | None = None  # e.g. "a stale lock was taken over"
+        self._readonly_reason: str | None = None
+        self._release_lock: weakref.finalize | None = None
+        in_memory = str(path) == ":memory:"
+        exists = not in_memory and self.path.exists() and self.path.stat().st_size > 0
+        if not create and not in_memory and not self.path.exists():
             raise StorageError(f"数据库文件不存在：{self.path}")
-        if self.path.exists() and self.path.stat().st_size > 0:
+        if exists:  # nothing is written before the version is known to be ours
             _check_is_sqlite(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+            found, newest = peek_user_version(self.path), schema_version_supported()
+            if found > newest:
+                raise StorageError(newer_version_message(found, newest))
+        if in_memory or readonly is True:
+            self._readonly_reason = None if in_memory else "数据库以只读方式打开，不能修改"
+        else:
+            if not exists:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._take_lock(required=readonly is False)
+        try:
+            if self._readonly_reason is None:
+                self._open_writable(in_memory)
+            else:
+                self._open_readonly(exists)
+        except BaseException:
+            self.close()
+            raise
+
+    def _take_lock(self, *, required: bool) -> None:
+        try:
+            got = lock.acquire(self.path, self.user)
+        except OSError as exc:
+            self._readonly_reason = f"数据库所在文件夹不可写（{exc.strerror or exc}），当前为只读"
+            if required:
+                raise StorageError(self._readonly_reason) from exc
+            return
+        if not got.ok:
+            self.lock_holder = got.holder
+            assert got.holder is not None
+            self._readonly_reason = f"数据库正由 {got.holder.describe()} 使用，当前为只读"
+            if required:
+                raise StorageError(self._readonly_reason)
+            return
+        self._release_lock = weakref.finalize(self, lock.release, self.path)
+        if got.taken_over is not None:
+            self.lock_notice = (
+                f"上次使用未正常结束：已接管 {got.taken_over.describe()} 遗留的数据库锁"
+            )
+
+    def _open_writable(self, in_memory: bool) -> None:
+        if not in_memory:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=5.0)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys = ON")
@@ -81,15 +234,68 @@ class Database:
         try:
             self.conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.DatabaseError as exc:
-            self.conn.close()
             raise StorageError(f"无法打开数据库文件 {self.path}：{exc}") from exc
         self.conn.execute("PRAGMA synchronous = FULL")
         self.db = sqlite_utils.Database(self.conn)
         self.migrate()
 
+    def _open_readonly(self, exists: bool) -> None:
+        if not exists:
+            raise StorageError(
+                f"{self._readonly_reason}；该数据库尚未建好，请稍后再打开"
+                if self.lock_holder
+                else f"数据库文件不存在或为空，不能以只读方式打开：{self.path}"
+            )
+        try:
+            self.conn = sqlite3.connect(
+                sqlite_uri(self.path), uri=True, isolation_level=None, timeout=5.0
+            )
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+            self.conn.execute("PRAGMA query_only = ON")
+            version = self.user_version
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"无法打开数据库文件 {self.path}：{exc}") from exc
+        self.db = sqlite_utils.Database(self.conn)
+        newest = schema_version_supported()
+        if version > newest:
+            raise StorageError(newer_version_message(version, newest))
+        if version < newest:
+            raise StorageError(
+                f"{self._readonly_reason}；该数据库需要升级到本程序的版本，请待其关闭后再打开"
+            )
+
+    @property
+    def readonly(self) -> bool:
+        return self._readonly_reason is not None
+
+    @property
+    def readonly_message(self) -> str | None:
+        """Why writes are refused (a Chinese sentence naming the holder), or None if writable."""
+        return self._readonly_reason
+
+    @property
+    def status_text(self) -> str | None:
+        """Short status-bar text for a read-only database, e.g. ``只读（张三（…）正在使用）``."""
+        if self._readonly_reason is None:
+            return None
+        if self.lock_holder is not None:
+            return f"只读（{self.lock_holder.describe()}正在使用）"
+        return "只读"
+
+    def _refuse_write(self) -> None:
+        if self._readonly_reason is not None:
+            raise StorageError(self._readonly_reason)
+
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
-        self.conn.close()
+        """Close the connection and release this connection's share of the write lock."""
+        conn = getattr(self, "conn", None)
+        if conn is not None:
+            conn.close()
+        if self._release_lock is not None:
+            self._release_lock()  # runs once; also runs if the object is dropped unclosed
 
     def __enter__(self) -> Database:
         return self
@@ -107,11 +313,14 @@ class Database:
         steps = migrations()
         newest = len(steps)
         if current > newest:
-            self.conn.close()
-            raise StorageError(
-                f"数据库版本（{current}）比本程序支持的版本（{newest}）新，请使用新版程序打开；"
-                "为防止损坏数据，本程序不会写入该文件"
-            )
+            raise StorageError(newer_version_message(current, newest))
+        if current == newest:
+            return current
+        self._refuse_write()
+        if current >= 1:  # an upgrade of a database with data: keep the old one first
+            from desktop.services.backup import backup_before
+
+            backup_before(self, f"升级前-结构版本{current}")
         for number, path in steps:
             if number <= current:
                 continue
@@ -130,10 +339,12 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Database]:
         """All-or-nothing unit of work. Nested calls become savepoints of the outer one."""
+        self._refuse_write()
         if self.conn.in_transaction:
             with self.db.atomic():
                 yield self
             return
+        lock.heartbeat(self.path)
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
@@ -156,11 +367,13 @@ class Database:
         return None if row is None else row[0]
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        self._refuse_write()
         if not self.conn.in_transaction:
             raise RuntimeError("writes must run inside Database.transaction()")
         return self.conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        self._refuse_write()
         if not self.conn.in_transaction:
             raise RuntimeError("writes must run inside Database.transaction()")
         return self.conn.executemany(sql, rows)

@@ -130,6 +130,23 @@ class AwardsView(View):
         self._fill(self.town, "全部镇街", [(t.name, t.name) for t in towns(self.ctx.db)])
         self._all = award_service.list_awards(self.ctx.db, self.ctx.year)
         self.apply_filter()
+        self._apply_role()
+
+    def _apply_role(self) -> None:
+        """Grey what the logged-in role cannot do (the services refuse it anyway)."""
+        from desktop.services.users import CLERK, REVIEWER, can
+
+        review = can(self.ctx.db, REVIEWER)
+        for button in (
+            self.approve_button,
+            self.approve_all_button,
+            self.reject_button,
+            self.revoke_button,
+            self.reopen_button,
+            self.paid_button,
+        ):
+            button.setEnabled(review)
+        self.calc_button.setEnabled(can(self.ctx.db, CLERK))
 
     @staticmethod
     def _fill(combo: QComboBox, everything: str, items: list[tuple[str, object]]) -> None:
@@ -237,7 +254,12 @@ class AwardsView(View):
             self.ctx.notify(AWARDS)
             messages.show_info(
                 self,
-                f"已审核通过 {summary.approved} 条，金额 {format_yuan(summary.total_fen)} 元",
+                f"已审核通过 {summary.approved} 条，金额 {format_yuan(summary.total_fen)} 元"
+                + (
+                    f"；{summary.skipped_own} 条为本人录入或修改的事项，按录入与审核分离规则未审核"
+                    if summary.skipped_own
+                    else ""
+                ),
                 "审核",
             )
 

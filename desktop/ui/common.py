@@ -102,6 +102,7 @@ class AppContext(QObject):
             user=self.db.user,
             on_success=on_success,
             on_error=on_error,
+            role=self.db.role,
         )
 
 

@@ -113,6 +113,8 @@ class MainWindow(QMainWindow):
 
         self.db_label = QLabel()
         self.year_label = QLabel()
+        self.user_label = QLabel()
+        self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.year_label)
         self.statusBar().addPermanentWidget(self.db_label)
         self._build_menus()
@@ -141,6 +143,8 @@ class MainWindow(QMainWindow):
         )
         self.recent_menu = file_menu.addMenu("最近打开")
         self._action(file_menu, "备份数据库…", self.backup_database)
+        self._action(file_menu, "恢复备份…", self.restore_database)
+        self._action(file_menu, "用户管理…", self.manage_users)
         file_menu.addSeparator()
         self._action(file_menu, "导入企业名录…", lambda: self._import("企业名录"))
         self._action(file_menu, "导入四强名单…", lambda: self._import("四强名单"))
@@ -199,7 +203,13 @@ class MainWindow(QMainWindow):
             "数据库：" + metrics.elidedText(str(db.path), Qt.TextElideMode.ElideMiddle, 420)
         )
         self.db_label.setToolTip(str(db.path))
+        if db.readonly:  # another program writes this file: say so, in the bar and once aloud
+            self.db_label.setText(f"{db.status_text}  {self.db_label.text()}")
+            messages.show_info(self, db.readonly_message or "", "只读打开")
+        if db.lock_notice:
+            self.statusBar().showMessage(db.lock_notice, 15000)
         self._update_year_label()
+        self._update_user_label()
         self._remember(db.path)
         self.show_view(max(self.nav.currentRow(), 0))
         if self.nav.currentRow() < 0:
@@ -211,9 +221,22 @@ class MainWindow(QMainWindow):
         except DomainError as exc:
             messages.show_error(self, exc, "无法打开数据库")
             return False
+        from desktop.services.users import logins_enabled
+
+        if logins_enabled(db):  # that database has users: show it after a login
+            from desktop.ui.login_dialog import LoginDialog
+
+            self._login_dialog = LoginDialog(db, self)
+            self._login_dialog.accepted.connect(lambda: self._opened(db, path))
+            self._login_dialog.rejected.connect(db.close)
+            self._login_dialog.open()
+            return False
+        self._opened(db, path)
+        return True
+
+    def _opened(self, db: Database, path: Path) -> None:
         self.set_database(db)
         self.statusBar().showMessage(f"已打开数据库 {path}", 8000)
-        return True
 
     def open_database_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -266,6 +289,61 @@ class MainWindow(QMainWindow):
             return None
         messages.show_info(self, f"已备份到：{result}", "备份数据库")
         return result
+
+    def restore_database(self) -> None:
+        from desktop.services.backup import backup_dir
+
+        folder = backup_dir(self.db.path)
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "恢复备份",
+            str(folder if folder.exists() else self.db.path.parent),
+            "数据库文件 (*.db);;所有文件 (*)",
+        )
+        if path:
+            messages.ask(
+                self,
+                f"用备份文件 {path} 替换当前数据库 {self.db.path} 的全部内容？\n"
+                "替换前会先检查该文件，并把当前数据库保留为备份。",
+                lambda: self.restore_from(Path(path)),
+                "恢复备份",
+            )
+
+    def restore_from(self, source: Path) -> bool:
+        from desktop.services.restore import restore_backup
+        from desktop.ui.tasks import running_tasks
+
+        if running_tasks():
+            messages.show_info(self, "后台任务尚未完成，请等待其结束后再恢复备份。")
+            return False
+        try:
+            result = restore_backup(self.db, source)
+        except DomainError as exc:
+            messages.show_error(self, exc, "未能恢复备份")
+            return False
+        self.set_database(result.db)
+        messages.show_info(
+            self,
+            f"已用 {source} 恢复数据库。\n被替换的数据库已保留为：{result.replaced_backup}",
+            "恢复备份",
+        )
+        return True
+
+    def manage_users(self):
+        from desktop.ui.users_dialog import open_users_dialog
+
+        self._users_dialog = open_users_dialog(self.db, self)
+        if self._users_dialog is not None:
+            self._users_dialog.usersChanged.connect(self._update_user_label)
+        return self._users_dialog
+
+    def _update_user_label(self) -> None:
+        from desktop.services.users import current_role, logins_enabled
+
+        if logins_enabled(self.db):
+            self.user_label.setText(f"用户：{self.db.user}（{current_role(self.db) or '未登录'}）")
+        else:
+            self.user_label.setText(f"用户：{self.db.user}（单用户模式）")
 
     # -- views ---------------------------------------------------------------------------------
     def view(self, title: str) -> View:

@@ -32,13 +32,22 @@ class _Worker(QThread):
     succeeded = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, db_path: Path, user: str, fn: Work, cancel: threading.Event) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        user: str,
+        fn: Work,
+        cancel: threading.Event,
+        role: str | None = None,
+    ) -> None:
         super().__init__()
         self._db_path, self._user, self._fn, self._cancel = db_path, user, fn, cancel
+        self._role = role  # the GUI session's login (services.users), carried to this thread
 
     def run(self) -> None:  # runs in the worker thread: no widgets here
         try:
             with Database(self._db_path, user=self._user, create=False) as db:
+                db.role = self._role
                 result = self._fn(db, self.progressed.emit, self._cancel)
         except BaseException as exc:  # delivered to the GUI thread, shown there
             self.failed.emit(exc)
@@ -63,12 +72,13 @@ class Task(QObject):
         label: str = "正在处理，请稍候…",
         user: str = "本机用户",
         cancellable: bool = True,
+        role: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.cancel_event = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
-        self._worker = _Worker(Path(db_path), user, fn, self.cancel_event)
+        self._worker = _Worker(Path(db_path), user, fn, self.cancel_event, role)
         self._worker.progressed.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self._worker.succeeded.connect(self._on_success, Qt.ConnectionType.QueuedConnection)
         self._worker.failed.connect(self._on_failure, Qt.ConnectionType.QueuedConnection)
@@ -157,12 +167,22 @@ def run_task(
     cancellable: bool = True,
     on_success: Callable[[Any], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
+    role: str | None = None,
 ) -> Task:
     """Start ``fn`` in a worker thread. Errors go to ``on_error``, or to the one error display;
     a cancelled job is reported as such (the service has rolled back)."""
     from desktop.ui import messages
 
-    task = Task(parent, db_path, fn, title=title, label=label, user=user, cancellable=cancellable)
+    task = Task(
+        parent,
+        db_path,
+        fn,
+        title=title,
+        label=label,
+        user=user,
+        cancellable=cancellable,
+        role=role,
+    )
     if on_success is not None:
         task.succeeded.connect(on_success)
 

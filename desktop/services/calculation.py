@@ -88,28 +88,34 @@ def _relevant(
     first_time: set[str],
 ) -> list[Application]:
     """The applications whose awards fall in ``year`` plus those their checks depend on."""
+    if all(a.event_date.year == year and not a.same_matter_key for a in apps) and not any(
+        _touches(a, catalogue, first_time) for a in apps
+    ):
+        return apps  # the common case: this year's matters only, nothing reaching back
     due = []
     for app in apps:
         y = app.event_date.year
-        if y == year or (year - span <= y < year and set(_codes_of(app, catalogue)) & installment):
+        if y == year or (year - span <= y < year and _touches(app, catalogue, installment)):
             due.append(app)
     if not due:
         return []
     keep = {a.id for a in due}
     matters = {a.same_matter_key for a in due if a.same_matter_key}
-    need_first = any(set(_codes_of(a, catalogue)) & first_time for a in due)
+    need_first = any(_touches(a, catalogue, first_time) for a in due)
     for app in apps:
         if app.id in keep:
             continue
         if app.same_matter_key and app.same_matter_key in matters:
             keep.add(app.id)
-        elif (
-            need_first
-            and app.event_date.year <= year
-            and set(_codes_of(app, catalogue)) & first_time
-        ):
+        elif need_first and app.event_date.year <= year and _touches(app, catalogue, first_time):
             keep.add(app.id)
     return [a for a in apps if a.id in keep]
+
+
+def _touches(app: Application, catalogue: Catalogue, codes: set[str]) -> bool:
+    if app.rule_code:
+        return app.rule_code in codes
+    return any(code in codes for code in catalogue.match_document(app.city_document))
 
 
 def compute_year(

@@ -67,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("check", help="检查数据库")
 
+    ver = sub.add_parser("verify", help="核对导出的报表（Excel或PDF）与当前数据库是否一致")
+    ver.add_argument("file", type=Path, help="本系统导出的 .xlsx 或 .pdf 报表")
+
+    log = sub.add_parser("log", help="查看或导出变更日志（审计用）")
+    log.add_argument("--user", dest="log_user", metavar="U", help="只看该操作人的记录")
+    log.add_argument("--from", dest="date_from", metavar="D", help="起始日期，如 2024-01-01")
+    log.add_argument("--to", dest="date_to", metavar="D", help="截止日期（含当天）")
+    log.add_argument("--enterprise", metavar="CODE", help="企业统一社会信用代码或名称的一部分")
+    log.add_argument("--out", type=Path, metavar="FILE.xlsx", help="导出到Excel（全部匹配记录）")
+    log.add_argument("--limit", type=int, help="最多显示的条数（屏幕默认最近200条）")
+
     lst = sub.add_parser("list", help="列出企业或核定结果")
     lst.add_argument("what", choices=("enterprises", "awards"))
     lst.add_argument("--year", type=int)
@@ -256,7 +267,7 @@ def _read_only(args: argparse.Namespace) -> bool:
     """Commands that write nothing to the database run without a login."""
     cmd = args.command
     return (
-        cmd in ("export", "backup", "check", "list", "explain")
+        cmd in ("export", "backup", "check", "list", "explain", "verify", "log")
         or (cmd == "init" and not args.demo)
         or (cmd == "import" and args.dry_run)
         or (cmd == "policy" and args.policy_command == "list")
@@ -338,6 +349,29 @@ def _users(db, args: argparse.Namespace) -> int:
     else:
         users.deactivate_user(db, args.name)
         print(f"用户“{args.name}”已停用")
+    return 0
+
+
+def _log(db, args: argparse.Namespace) -> int:
+    from desktop.services import changelog
+
+    filters = {
+        "user": args.log_user,
+        "date_from": args.date_from,
+        "date_to": args.date_to,
+        "enterprise": args.enterprise,
+    }
+    if args.out is not None:
+        n = changelog.export_log(db, args.out, limit=args.limit, **filters)
+        print(f"已导出变更日志{n}条：{args.out}（{changelog.filter_text(**filters)}）")
+        return 0
+    limit = 200 if args.limit is None else args.limit
+    entries = changelog.query_log(db, limit=limit or None, **filters)
+    short = [[c if len(str(c)) <= 60 else str(c)[:59] + "…" for c in e.cells()] for e in entries]
+    print_table([dict(zip(changelog.HEADERS, cells, strict=True)) for cells in short])
+    total = changelog.count_log(db, **filters)
+    if total > len(entries):
+        print(f"共{total}条，显示最近{len(entries)}条（--limit 0 显示全部，--out 导出到Excel）")
     return 0
 
 
@@ -444,6 +478,14 @@ def execute(args: argparse.Namespace) -> int:
             for line in report.lines():
                 print(line)
             return 0 if report.ok else 1
+        if cmd == "verify":
+            from desktop.services.fingerprint import verify_report
+
+            result = verify_report(db, args.file)
+            print(result.message)
+            return 0 if result.ok else 1
+        if cmd == "log":
+            return _log(db, args)
         if cmd == "list":
             if args.what == "enterprises":
                 rows = _enterprise_rows(db)

@@ -56,7 +56,7 @@ def make_fixture(version: int, out: Path, *, enterprises: int = 40) -> Path:
         try:
             conn.execute("PRAGMA foreign_keys = OFF")
             conn.execute("BEGIN")
-            for number, path in steps[:version]:
+            for _number, path in steps[:version]:
                 for statement in _split_sql(path.read_text(encoding="utf-8")):
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version}")

@@ -37,6 +37,16 @@ class StorageError(DomainError):
     """The database file cannot be used (newer schema, not a database, locked…)."""
 
 
+class Cancelled(DomainError):
+    """The clerk cancelled a long operation (import, calculation, export); nothing was written.
+
+    ``desktop.services.calculation.Cancelled`` is this class; ``desktop.reports.ExportCancelled``
+    is a subclass, so ``except Cancelled`` catches every cancellation."""
+
+    def __init__(self, what: str = "操作") -> None:
+        super().__init__(f"已取消{what}，数据未作任何改动")
+
+
 @dataclass(frozen=True)
 class RowProblem:
     """One bad row of an import; ``row`` is the sheet's own row number (header = 1)."""

@@ -42,6 +42,7 @@ class ExportResult:
     rows: int  # data rows written (all tables, without 合计 rows)
     pages: int | None = None  # PDF pages (None for a workbook)
     warnings: list[str] = field(default_factory=list)
+    fingerprint: str = ""  # the data fingerprint in the footer (``verify FILE`` recomputes it)
 
 
 def build_report(
@@ -83,7 +84,16 @@ def build_report(
     else:
         tables = data.assessment_report(db, year, unit=unit)
         title = tables[0].title
-    return data.Report(name=name, title=title, tables=tables, org=org, as_of=as_of, unit=unit)
+    return data.Report(
+        name=name,
+        title=title,
+        tables=tables,
+        org=org,
+        as_of=as_of,
+        unit=unit,
+        year=year,
+        credit_code=credit_code,
+    )
 
 
 def export_report(
@@ -120,6 +130,9 @@ def export_report(
     report = build_report(
         db, name, year=year, credit_code=credit_code, unit=unit, org=org, as_of=as_of
     )
+    from desktop.services.fingerprint import stamp_report
+
+    report.stamp = stamp_report(db, report)  # export time, user, data fingerprint: in the footer
     rows = report.row_count
     ticker.total = max(rows, 1) + (1 if kind == "xlsx" else rows // 2 + 1)
     ticker.report(0, "已读取数据")
@@ -149,4 +162,6 @@ def export_report(
         tmp.unlink(missing_ok=True)
         raise
     ticker.report(ticker.total, "导出完成")
-    return ExportResult(path=out, rows=rows, pages=pages, warnings=warnings)
+    return ExportResult(
+        path=out, rows=rows, pages=pages, warnings=warnings, fingerprint=report.stamp.fingerprint
+    )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from desktop.core.errors import DomainError, ValidationError
+from desktop.core.errors import Cancelled, DomainError, ValidationError
 
 Progress = Callable[[int, int, str], None]
 UNITS = ("元", "万元")
@@ -16,13 +16,13 @@ SIGNATURES = ("单位负责人：", "审核人：", "填表人：")
 SIGNATURE_BLANK = "________________"
 
 
-class ExportCancelled(DomainError):
+class ExportCancelled(Cancelled):
     """The user cancelled an export; no file was written (nor an old one touched)."""
 
     def __init__(self, *_annotations: object) -> None:
         # reportlab re-raises errors from inside a build as ``type(e)(annotated message)``;
         # the message a clerk sees stays the same.
-        super().__init__("已取消导出")
+        DomainError.__init__(self, "已取消导出")
 
 
 def check_unit(unit: str) -> str:

@@ -76,6 +76,9 @@ class Report:
     org: str = DEFAULT_ORG
     as_of: date = field(default_factory=date.today)
     unit: Unit = "元"
+    year: int | None = None  # what the report was asked for (recorded in the file for `verify`)
+    credit_code: str | None = None
+    stamp: Any = None  # services.fingerprint.Stamp: export time, user, data fingerprint (footer)
 
     @property
     def row_count(self) -> int:

@@ -52,6 +52,8 @@ def render_excel(report: Report, path: Path, ticker: Ticker) -> None:
         _write_table(ws, report, table, styles, ticker, pending)
     wb.properties.title = report.title
     wb.properties.creator = report.org
+    if report.stamp is not None:  # read back by `verify FILE` (services.fingerprint)
+        report.stamp.write_properties(wb)
     ticker.check()
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -332,6 +334,12 @@ def _write_table(
     ws.oddFooter.center.font = f"{FONT},常规"
     ws.oddFooter.center.size = 9
     ws.evenFooter.center.text = ws.oddFooter.center.text
+    if report.stamp is not None:  # export time, user and data fingerprint on every page
+        for footer in (ws.oddFooter, ws.evenFooter):
+            footer.left.text = report.stamp.who_when().replace("&", "&&")
+            footer.right.text = report.stamp.fingerprint_text()
+            for part in (footer.left, footer.right):
+                part.font, part.size = f"{FONT},常规", 8
 
 
 def _spread(

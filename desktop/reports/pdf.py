@@ -391,6 +391,7 @@ def _numbered_canvas_class() -> type:
         """Keeps every page until ``save`` so each can say ``第 X 页 共 Y 页``."""
 
         pages_written = 0
+        stamp: Any = None
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -413,6 +414,10 @@ def _numbered_canvas_class() -> type:
             width, _height = self._pagesize
             self.setFont(FONT_NAME, 9)
             self.drawCentredString(width / 2, 16, f"第 {self._pageNumber} 页 共 {total} 页")
+            if self.stamp is not None:  # export time, user, data fingerprint (fingerprint.py)
+                self.setFont(FONT_NAME, 7.5)
+                self.drawString(34, 16, self.stamp.who_when())
+                self.drawRightString(width - 34, 16, self.stamp.fingerprint_text())
 
     return NumberedCanvas
 
@@ -483,6 +488,7 @@ def render_pdf(report: Report, path: Path, ticker: Ticker) -> int:
         author=report.org,
         subject=report.title,
         creator="四强产业配套奖补管理系统",
+        keywords=report.stamp.encode() if report.stamp is not None else "",
         initialFontName=FONT_NAME,
         initialFontSize=BODY_SIZE,
     )  # no stray Helvetica
@@ -537,7 +543,9 @@ def render_pdf(report: Report, path: Path, ticker: Ticker) -> int:
             _table_flowable(table, report.unit, width, missing, ticker, tuple(tail), frame._height)
         )
 
-    canvas_class = type("NumberedCanvas", (_numbered_canvas_class(),), {"pages_written": 0})
+    canvas_class = type(
+        "NumberedCanvas", (_numbered_canvas_class(),), {"pages_written": 0, "stamp": report.stamp}
+    )
     doc.build(story, canvasmaker=canvas_class)
     return canvas_class.pages_written
 

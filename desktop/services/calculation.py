@@ -21,18 +21,13 @@ from desktop.core.engine import (
     EnterpriseFacts,
     evaluate_enterprise,
 )
-from desktop.core.errors import DomainError
+from desktop.core.errors import Cancelled  # also importable from here, its old home
 from desktop.core.rules import Catalogue
 from desktop.services.applications import ApplicationInput
 from desktop.services.catalogue import load_catalogue
 from desktop.storage.database import Database, now_text
 
 Progress = Callable[[int, int, str], None]
-
-
-class Cancelled(DomainError):
-    def __init__(self, what: str = "操作") -> None:
-        super().__init__(f"已取消{what}，数据未作任何改动")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,51 @@ class CheckReport:
         return out
 
 
+# The triggers that make the log append-only and approved awards final (migration 0001).
+PROTECTING_TRIGGERS = {
+    "change_log_no_update": "变更日志不能修改",
+    "change_log_no_delete": "变更日志不能删除",
+    "awards_approved_final": "已审核或已拨付的核定结果不能修改",
+    "awards_approved_no_delete": "已审核或已拨付的核定结果不能删除",
+}
+
+
+def _expected_triggers(version: int) -> dict[str, str]:
+    """Every trigger the migrations up to ``version`` create, by name (whitespace-normalised)."""
+    import re
+
+    from desktop.storage.database import _split_sql, migrations
+
+    found = {}
+    for number, path in migrations():
+        if number > version:
+            break
+        for statement in _split_sql(path.read_text(encoding="utf-8")):
+            match = re.match(r"CREATE\s+TRIGGER\s+(\w+)", statement, re.IGNORECASE)
+            if match:
+                found[match.group(1)] = " ".join(statement.split())
+    return found
+
+
+def _check_triggers(db: Database, report: CheckReport) -> None:
+    expected = _expected_triggers(db.user_version)
+    stored = {
+        r[0]: " ".join((r[1] or "").split())
+        for r in db.query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    }
+    bad = 0
+    for name in [*PROTECTING_TRIGGERS, *(n for n in expected if n not in PROTECTING_TRIGGERS)]:
+        what = PROTECTING_TRIGGERS.get(name, "数据保护规则")
+        if name not in stored:
+            report.problems.append(f"保护触发器{name}缺失（已被删除），“{what}”的保护已失效")
+            bad += 1
+        elif name in expected and stored[name].rstrip(";") != expected[name].rstrip(";"):
+            report.problems.append(f"保护触发器{name}被改动，与程序建立时不同（“{what}”）")
+            bad += 1
+    if not bad:
+        report.passed.append("保护触发器齐全未改动（变更日志只增不改、已审核结果不可改删）")
+
+
 def run_check(db: Database) -> CheckReport:
     report = CheckReport()
     integrity = [r[0] for r in db.query("PRAGMA integrity_check")]
@@ -40,6 +85,7 @@ def run_check(db: Database) -> CheckReport:
         )
     else:
         report.passed.append("外键引用（foreign_key_check）")
+    _check_triggers(db, report)
 
     prev = GENESIS_HASH
     broken = 0
@@ -103,4 +149,43 @@ def run_check(db: Database) -> CheckReport:
             )
     if len(report.problems) == bad_before:
         report.passed.append("核定结果不超上限、审核指纹一致、分年兑现不超总额")
+    _check_against_log(db, report)
     return report
+
+
+def _check_against_log(db: Database, report: CheckReport) -> None:
+    """An approved (paid, revoked) award must have the amount its 审核通过 log entry recorded.
+
+    The award's own fingerprint can be recomputed by whoever changes the row; the log entry can
+    only be changed by rewriting the hash chain from that entry on."""
+    logged: dict[str, int | None] = {}
+    for key, values in db.conn.execute(
+        "SELECT row_key, new_values FROM change_log"
+        " WHERE table_name = 'awards' AND action = '审核通过' ORDER BY id"
+    ):
+        try:
+            logged[key] = json.loads(values or "{}").get("amount_fen")
+        except (ValueError, AttributeError):
+            logged[key] = None
+    bad = 0
+    for row in db.conn.execute(
+        "SELECT a.id, a.amount_fen, a.status, a.rule_code, e.name FROM awards a"
+        " JOIN enterprises e ON e.id = a.enterprise_id"
+        " WHERE a.status IN ('已审核','已拨付','已撤销') ORDER BY a.id"
+    ):
+        label = f"核定结果{row['id']}（{row['name']} {row['rule_code']}）"
+        key = str(row["id"])
+        if key not in logged:
+            report.problems.append(f"{label}状态为“{row['status']}”，但变更日志中没有它的审核记录")
+        elif logged[key] != row["amount_fen"]:
+            shown = "无" if logged[key] is None else f"{format_yuan(int(logged[key]))} 元"
+            report.problems.append(
+                f"{label}金额 {format_yuan(row['amount_fen'])} 元与变更日志中审核时的 {shown}不符"
+            )
+        else:
+            continue
+        bad += 1
+        if bad >= 50:
+            break
+    if not bad:
+        report.passed.append("已审核核定结果的金额与变更日志中的审核记录一致")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.core.creditcode import validate_credit_code
-from desktop.core.errors import ImportRejected, RowProblem, ValidationError
+from desktop.core.errors import Cancelled, ImportRejected, RowProblem, ValidationError
 from desktop.services.applications import (
     ApplicationInput,
     existing_identity_keys,
@@ -94,8 +94,6 @@ def _check_rows(sheet, parse, progress: Progress | None, cancel: threading.Event
     total = len(data)
     for done, (row_no, values) in enumerate(data, start=1):
         if cancel is not None and done % 1000 == 0 and cancel.is_set():
-            from desktop.services.calculation import Cancelled
-
             raise Cancelled("导入")
         if progress is not None and done % 2000 == 0:
             progress(done, total, f"正在检查{what}第{done}/{total}行")

@@ -31,6 +31,7 @@ from desktop.resources import db_path
 from desktop.storage import lock
 
 GENESIS_HASH = "0" * 64
+READONLY_ON_REQUEST = "数据库以只读方式打开，不能修改"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
 
@@ -189,7 +190,7 @@ class Database:
             if found > newest:
                 raise StorageError(newer_version_message(found, newest))
         if in_memory or readonly is True:
-            self._readonly_reason = None if in_memory else "数据库以只读方式打开，不能修改"
+            self._readonly_reason = None if in_memory else READONLY_ON_REQUEST
         else:
             if not exists:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -214,7 +215,7 @@ class Database:
         if not got.ok:
             self.lock_holder = got.holder
             assert got.holder is not None
-            self._readonly_reason = f"数据库正由 {got.holder.describe()} 使用，当前为只读"
+            self._readonly_reason = f"数据库正由 {got.holder.describe()}使用，当前为只读"
             if required:
                 raise StorageError(self._readonly_reason)
             return
@@ -261,7 +262,9 @@ class Database:
         newest = schema_version_supported()
         if version > newest:
             raise StorageError(newer_version_message(version, newest))
-        if version < newest:
+        if version < newest and self._readonly_reason != READONLY_ON_REQUEST:
+            # Fell back to read-only: the views expect the newest schema, which only the
+            # holder can migrate to. (Asked for read-only, e.g. to inspect a backup: allowed.)
             raise StorageError(
                 f"{self._readonly_reason}；该数据库需要升级到本程序的版本，请待其关闭后再打开"
             )
@@ -317,22 +320,30 @@ class Database:
         if current == newest:
             return current
         self._refuse_write()
+        kept = None
         if current >= 1:  # an upgrade of a database with data: keep the old one first
             from desktop.services.backup import backup_before
 
-            backup_before(self, f"升级前-结构版本{current}")
+            kept = backup_before(self, f"升级前-结构版本{current}")
         for number, path in steps:
             if number <= current:
                 continue
             script = path.read_text(encoding="utf-8")
-            with self.transaction():
-                for statement in _split_sql(script):
-                    self.conn.execute(statement)
-                if number == 1:
-                    from desktop.storage.seed import seed_catalogue
+            try:
+                with self.transaction():
+                    for statement in _split_sql(script):
+                        self.conn.execute(statement)
+                    if number == 1:
+                        from desktop.storage.seed import seed_catalogue
 
-                    seed_catalogue(self)
-                self.conn.execute(f"PRAGMA user_version = {number}")
+                        seed_catalogue(self)
+                    self.conn.execute(f"PRAGMA user_version = {number}")
+            except sqlite3.Error as exc:
+                where = f"；升级前的备份：{kept}" if kept else ""
+                raise StorageError(
+                    f"数据库升级到结构版本{number}失败（{exc}），该步已撤回，"
+                    f"数据库仍为版本{self.user_version}{where}"
+                ) from exc
         return self.user_version
 
     # -- transactions ------------------------------------------------------------------------

@@ -199,6 +199,6 @@ def run_task(
 
 
 def _is_cancellation(error: Exception) -> bool:
-    from desktop.core.errors import DomainError
+    from desktop.core.errors import Cancelled, DomainError
 
-    return isinstance(error, DomainError) and "取消" in str(error)
+    return isinstance(error, Cancelled) or (isinstance(error, DomainError) and "取消" in str(error))

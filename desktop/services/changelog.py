@@ -1,0 +1,343 @@
+"""The change log for auditors: who entered, changed and approved what, filtered and exported.
+
+``query_log`` reads ``change_log`` (the append-only, hash-chained table written by
+``Database.log``) with optional filters by user, date range and enterprise; ``export_log`` writes
+the same rows to an .xlsx workbook (openpyxl imported only then) including each entry's hash, so
+an auditor can match the copy against the database. Qt-free: the GUI page and the ``log`` command
+both use this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from desktop.core.errors import ValidationError
+from desktop.storage.database import Database, now_text
+
+DEFAULT_LIMIT = 1000
+TABLE_LABELS = {
+    "enterprises": "企业名录",
+    "siqiang_list": "四强名单",
+    "applications": "奖补事项",
+    "awards": "核定结果",
+    "towns": "镇街",
+    "policies": "政策",
+    "policy_versions": "政策版本",
+    "rules": "政策条款",
+    "settings": "系统设置",
+    "users": "用户",
+}
+HEADERS = ("编号", "时间", "操作人", "操作", "数据", "记录", "原值", "新值")
+_ENTERPRISE_MATCHES = 200  # at most this many enterprises match a name fragment
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    id: int
+    at: str
+    user: str
+    action: str
+    table_name: str
+    row_key: str | None
+    old_values: str | None
+    new_values: str | None
+    hash: str
+
+    @property
+    def at_text(self) -> str:
+        return self.at.replace("T", " ")
+
+    @property
+    def table_label(self) -> str:
+        return TABLE_LABELS.get(self.table_name, self.table_name)
+
+    @property
+    def old_text(self) -> str:
+        return values_text(self.old_values)
+
+    @property
+    def new_text(self) -> str:
+        return values_text(self.new_values)
+
+    def cells(self) -> tuple[Any, ...]:
+        """The row as the table and the export show it (in :data:`HEADERS` order)."""
+        return (
+            self.id,
+            self.at_text,
+            self.user,
+            self.action,
+            self.table_label,
+            self.row_key or "",
+            self.old_text,
+            self.new_text,
+        )
+
+
+def values_text(raw: str | None) -> str:
+    """``{"amount_fen": 100, "status": "已审核"}`` → ``amount_fen=100；status=已审核``."""
+    if not raw:
+        return ""
+    try:
+        values = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(values, dict):
+        return str(values)
+    return "；".join(
+        f"{k}={'' if v is None else v if not isinstance(v, dict | list) else json.dumps(v, ensure_ascii=False)}"
+        for k, v in values.items()
+    )
+
+
+def parse_day(text: str | date | None, what: str) -> date | None:
+    if text is None or text == "":
+        return None
+    if isinstance(text, date):
+        return text
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ValidationError(
+            f"{what}“{text}”不是有效日期，应写作 2024-05-06", field=what
+        ) from None
+
+
+def _enterprise_clause(db: Database, text: str) -> tuple[str, list[Any]]:
+    """Entries about an enterprise given by credit code or (part of) its name: its own row, its
+    applications, awards and list entries, plus any entry whose key or values mention the text."""
+    code = text.strip().upper()
+    rows = db.query("SELECT id, credit_code FROM enterprises WHERE credit_code = ?", (code,))
+    if not rows:
+        rows = db.query(
+            "SELECT id, credit_code FROM enterprises WHERE name LIKE ? ESCAPE '\\' LIMIT ?",
+            (f"%{_like(text.strip())}%", _ENTERPRISE_MATCHES),
+        )
+    parts = [
+        "row_key = ?",
+        "row_key LIKE ? ESCAPE '\\'",
+        "new_values LIKE ? ESCAPE '\\'",
+        "old_values LIKE ? ESCAPE '\\'",
+    ]
+    like = f"%{_like(text.strip())}%"
+    params: list[Any] = [text.strip(), like, like, like]
+    if rows:
+        ids = [r["id"] for r in rows]
+        codes = [r["credit_code"] for r in rows]
+        marks = ",".join("?" * len(ids))
+        cmarks = ",".join("?" * len(codes))
+        parts.append(f"(table_name = 'enterprises' AND row_key IN ({cmarks}))")
+        params.extend(codes)
+        for c in codes:  # application identity keys start with the credit code
+            parts.append("(table_name = 'applications' AND row_key LIKE ? ESCAPE '\\')")
+            params.append(f"{_like(c)}|%")
+        parts.append(
+            "(table_name = 'applications' AND row_key IN"
+            f" (SELECT CAST(id AS TEXT) FROM applications WHERE enterprise_id IN ({marks})))"
+        )
+        parts.append(
+            "(table_name = 'awards' AND row_key IN"
+            f" (SELECT CAST(id AS TEXT) FROM awards WHERE enterprise_id IN ({marks})))"
+        )
+        params.extend(ids * 2)
+        for i in ids:
+            parts.append("(table_name = 'siqiang_list' AND row_key LIKE ?)")
+            params.append(f"%/{i}")
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _where(
+    db: Database,
+    user: str | None,
+    date_from: str | date | None,
+    date_to: str | date | None,
+    enterprise: str | None,
+) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if user:
+        where.append("user = ?")
+        params.append(user.strip())
+    start, end = parse_day(date_from, "起始日期"), parse_day(date_to, "截止日期")
+    if start and end and end < start:
+        raise ValidationError(f"截止日期{end}早于起始日期{start}", field="截止日期")
+    if start:
+        where.append("at >= ?")
+        params.append(start.isoformat())
+    if end:
+        where.append("at < ?")
+        params.append((end + timedelta(days=1)).isoformat())
+    if enterprise and enterprise.strip():
+        clause, extra = _enterprise_clause(db, enterprise)
+        where.append(clause)
+        params.extend(extra)
+    return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+_COLUMNS = "id, at, user, action, table_name, row_key, old_values, new_values, hash"
+
+
+def iter_log(
+    db: Database,
+    *,
+    user: str | None = None,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+    enterprise: str | None = None,
+    limit: int | None = None,
+    newest_first: bool = True,
+) -> Iterator[LogEntry]:
+    where, params = _where(db, user, date_from, date_to, enterprise)
+    sql = (
+        f"SELECT {_COLUMNS} FROM change_log{where} ORDER BY id {'DESC' if newest_first else 'ASC'}"
+    )
+    if limit is not None and limit > 0:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    for row in db.conn.execute(sql, params):
+        yield LogEntry(*row)
+
+
+def query_log(
+    db: Database,
+    user: str | None = None,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+    enterprise: str | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+    *,
+    newest_first: bool = True,
+) -> list[LogEntry]:
+    """Change-log entries matching every given filter, newest first, at most ``limit`` (None or
+    0: all). ``enterprise``: a credit code or part of a name; matches the enterprise's own
+    entries, those of its applications, awards and list places, and any entry mentioning it."""
+    return list(
+        iter_log(
+            db,
+            user=user,
+            date_from=date_from,
+            date_to=date_to,
+            enterprise=enterprise,
+            limit=limit,
+            newest_first=newest_first,
+        )
+    )
+
+
+def count_log(
+    db: Database,
+    user: str | None = None,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+    enterprise: str | None = None,
+) -> int:
+    where, params = _where(db, user, date_from, date_to, enterprise)
+    return int(db.scalar(f"SELECT count(*) FROM change_log{where}", params) or 0)
+
+
+def log_users(db: Database) -> list[str]:
+    """Everyone who appears in the log (for the filter's list)."""
+    return [r[0] for r in db.query("SELECT DISTINCT user FROM change_log ORDER BY user")]
+
+
+def filter_text(
+    user: str | None = None,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+    enterprise: str | None = None,
+) -> str:
+    parts = []
+    if user:
+        parts.append(f"操作人：{user}")
+    if date_from or date_to:
+        parts.append(f"日期：{date_from or '最早'} 至 {date_to or '最新'}")
+    if enterprise:
+        parts.append(f"企业：{enterprise}")
+    return "；".join(parts) if parts else "全部记录"
+
+
+def export_log(
+    db: Database,
+    out_path: str | os.PathLike[str],
+    *,
+    user: str | None = None,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+    enterprise: str | None = None,
+    limit: int | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> int:
+    """Write the matching entries, oldest first, to ``out_path`` (.xlsx); returns how many.
+
+    The file is written beside the target and moved into place at the end (no half file)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    out = Path(out_path)
+    if out.suffix.lower() != ".xlsx":
+        raise ValidationError(f"导出文件“{out.name}”应以 .xlsx 结尾", field="文件")
+    if not out.parent.exists():
+        raise ValidationError(f"文件夹“{out.parent}”不存在", field="文件")
+    total = count_log(db, user, date_from, date_to, enterprise)
+    if limit:
+        total = min(total, limit)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("变更日志")
+    widths = (8, 20, 12, 14, 12, 36, 50, 50, 66)
+    for i, w in enumerate(widths):
+        ws.column_dimensions[chr(ord("A") + i)].width = w
+    title = WriteOnlyCell(ws, "变更日志（审计用）")
+    title.font = Font(bold=True, size=14)
+    ws.append([title])
+    ws.append([f"筛选条件：{filter_text(user, date_from, date_to, enterprise)}"])
+    ws.append(
+        [f"导出时间：{now_text().replace('T', ' ')}  导出人：{db.user}  数据库：{db.path.name}"]
+    )
+    bold = Font(bold=True)
+    header = []
+    for text in (*HEADERS, "哈希（SHA-256，与上一条链接）"):
+        cell = WriteOnlyCell(ws, text)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    count = 0
+    for entry in iter_log(
+        db,
+        user=user,
+        date_from=date_from,
+        date_to=date_to,
+        enterprise=enterprise,
+        limit=limit,
+        newest_first=False,
+    ):
+        ws.append([*entry.cells(), entry.hash])
+        count += 1
+        if progress is not None and count % 5000 == 0:
+            progress(count, total, f"已导出{count}/{total}条")
+    wb.properties.title = "变更日志"
+    wb.properties.creator = db.user
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".xlsx.tmp", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        wb.save(tmp)
+        if os.name == "posix":  # mkstemp creates 0600; give the file a new file's mode
+            os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count

@@ -54,6 +54,7 @@ ALLOWED_STDERR = [
 
 # --- small helpers -------------------------------------------------------------------------------
 
+
 def say(text: str = "") -> None:
     print(text, flush=True)
 
@@ -92,18 +93,33 @@ class Run:
         return None
 
     def unexpected_stderr(self) -> list[str]:
-        return [line for _, line in self.stderr_lines
-                if line.strip() and not any(p.match(line) for p in ALLOWED_STDERR)]
+        return [
+            line
+            for _, line in self.stderr_lines
+            if line.strip() and not any(p.match(line) for p in ALLOWED_STDERR)
+        ]
 
 
-def run(argv: list[str], env: dict[str, str], *, timeout: float = 120.0,
-        cwd: Path | None = None, stop_after_marker: float | None = None) -> Run:
+def run(
+    argv: list[str],
+    env: dict[str, str],
+    *,
+    timeout: float = 120.0,
+    cwd: Path | None = None,
+    stop_after_marker: float | None = None,
+) -> Run:
     """Run a program, timestamping stderr lines as they come; kill it after ``timeout`` s (or
     ``stop_after_marker`` s after the start-up marker)."""
     result = Run([str(a) for a in argv])
     start = time.perf_counter()
-    proc = subprocess.Popen(result.argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        result.argv,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     out_chunks: list[bytes] = []
     marker_seen = threading.Event()
 
@@ -117,8 +133,10 @@ def run(argv: list[str], env: dict[str, str], *, timeout: float = 120.0,
             if MARKER.match(line):
                 marker_seen.set()
 
-    readers = [threading.Thread(target=read_stdout, daemon=True),
-               threading.Thread(target=read_stderr, daemon=True)]
+    readers = [
+        threading.Thread(target=read_stdout, daemon=True),
+        threading.Thread(target=read_stderr, daemon=True),
+    ]
     for reader in readers:
         reader.start()
     deadline = start + timeout
@@ -141,11 +159,23 @@ def run(argv: list[str], env: dict[str, str], *, timeout: float = 120.0,
 
 # --- build -----------------------------------------------------------------------------------------
 
+
 def build(clean: bool) -> float:
     WORK.mkdir(exist_ok=True)
     log = WORK / "pyinstaller.log"
-    argv = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-            "--workpath", str(WORK), "--distpath", str(DIST), str(SPEC)]
+    argv = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--workpath",
+        str(WORK),
+        "--distpath",
+        str(DIST),
+        str(SPEC),
+    ]
     if clean:
         argv.insert(3, "--clean")
     say(f"构建：{' '.join(argv[2:])}")
@@ -167,9 +197,11 @@ def build(clean: bool) -> float:
 
 # --- checks on the bundle ----------------------------------------------------------------------------
 
+
 def check_bundle(failures: list[str]) -> None:
     must_exist = [
-        GUI_EXE, CLI_EXE,
+        GUI_EXE,
+        CLI_EXE,
         INTERNAL / "resources" / "fonts" / "wqy-microhei.ttc",
         INTERNAL / "resources" / "icons" / "app.png",
         INTERNAL / "resources" / "icons" / "app.ico",
@@ -217,18 +249,29 @@ def check_links(failures: list[str]) -> None:
     for lib, users in sorted(missing.items()):
         failures.append(f"未打包的依赖库：{lib}（{', '.join(sorted(users)[:3])} 需要）")
     if not_on_machine:
-        say("  提示：构建机上也没有这些库，打包版在有桌面的 Linux 上需要系统提供："
-            + "、".join(f"{lib}（{', '.join(sorted(users)[:2])}）"
-                       for lib, users in sorted(not_on_machine.items())))
+        say(
+            "  提示：构建机上也没有这些库，打包版在有桌面的 Linux 上需要系统提供："
+            + "、".join(
+                f"{lib}（{', '.join(sorted(users)[:2])}）"
+                for lib, users in sorted(not_on_machine.items())
+            )
+        )
     say(f"  链接检查：{len(binaries)} 个二进制文件，缺少 {len(missing)} 个应打包的库")
 
 
 # --- smoke test ------------------------------------------------------------------------------------------
 
+
 def smoke_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"SIQIANG_DATA_DIR": str(data_dir), "QT_QPA_PLATFORM": "offscreen",
-                "SIQIANG_SMOKE_EXIT_MS": str(SMOKE_EXIT_MS), "PYTHONUTF8": "1"})
+    env.update(
+        {
+            "SIQIANG_DATA_DIR": str(data_dir),
+            "QT_QPA_PLATFORM": "offscreen",
+            "SIQIANG_SMOKE_EXIT_MS": str(SMOKE_EXIT_MS),
+            "PYTHONUTF8": "1",
+        }
+    )
     # Keep Qt's settings (QSettings: last database, window geometry) away from the user's own on
     # Linux; on Windows they are in the registry, which an environment variable cannot move.
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
@@ -241,7 +284,12 @@ def reports_available() -> str | None:
     """Why the export commands cannot run yet (desktop/reports is written separately), or None."""
     probe = subprocess.run(
         [sys.executable, "-c", "from desktop.reports import export_report"],
-        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", errors="replace")
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
     if probe.returncode == 0:
         return None
     last = (probe.stderr.strip().splitlines() or ["?"])[-1]
@@ -252,14 +300,22 @@ def gui_available() -> str | None:
     """Why the main window cannot be tested yet (desktop/app.py is written separately), or None.
     Only a missing module is skipped; a GUI that exists but fails is a failure."""
     probe = subprocess.run(
-        [sys.executable, "-c", "import importlib.util as u; print(u.find_spec('desktop.app') is not None)"],
-        cwd=ROOT, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import importlib.util as u; print(u.find_spec('desktop.app') is not None)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     return None if probe.stdout.strip() == "True" else "desktop/app.py（run_gui）还不存在"
 
 
 def smoke_cli(env: dict[str, str], out_dir: Path, failures: list[str]) -> None:
-    def step(argv: list[str], expect: str | None = None,
-             check_file=None, program: Path = CLI_EXE) -> bool:
+    def step(
+        argv: list[str], expect: str | None = None, check_file=None, program: Path = CLI_EXE
+    ) -> bool:
         result = run([program, *argv], env)
         problems = []
         if result.returncode != 0:
@@ -274,8 +330,10 @@ def smoke_cli(env: dict[str, str], out_dir: Path, failures: list[str]) -> None:
             if problem:
                 problems.append(problem)
         status = "通过" if not problems else "失败"
-        say(f"  [{status}] {program.name} {' '.join(argv)}  ({result.seconds:.2f} s)"
-            + (f"  {result.stdout.strip().splitlines()[-1][:90]}" if result.stdout.strip() else ""))
+        say(
+            f"  [{status}] {program.name} {' '.join(argv)}  ({result.seconds:.2f} s)"
+            + (f"  {result.stdout.strip().splitlines()[-1][:90]}" if result.stdout.strip() else "")
+        )
         for problem in problems:
             failures.append(f"{program.name} {' '.join(argv)}：{problem}")
             say(f"      {problem}")
@@ -310,8 +368,11 @@ def smoke_cli(env: dict[str, str], out_dir: Path, failures: list[str]) -> None:
         step(["export", "pdf", "--year", "2024", "--out", str(pdf)], check_file=pdf_ok)
     # The GUI program runs the command line when given arguments (on Windows it writes to the
     # console it was started from; the smoke test only checks its exit status there).
-    step(["list", "enterprises", "--json"], program=GUI_EXE,
-         expect=None if WINDOWS else "统一社会信用代码")
+    step(
+        ["list", "enterprises", "--json"],
+        program=GUI_EXE,
+        expect=None if WINDOWS else "统一社会信用代码",
+    )
 
 
 def smoke_exit_wired() -> bool:
@@ -337,10 +398,14 @@ def smoke_portable(failures: list[str]) -> None:
         result = run([CLI_EXE, "init"], env)
         db = portable / "siqiang.db"
         ok = result.returncode == 0 and db.is_file() and not result.unexpected_stderr()
-        say(f"  [{'通过' if ok else '失败'}] 便携模式：siqiang-cli init 把数据库建在 data{os.sep}siqiang.db")
+        say(
+            f"  [{'通过' if ok else '失败'}] 便携模式：siqiang-cli init 把数据库建在 data{os.sep}siqiang.db"
+        )
         if not ok:
-            failures.append(f"便携模式：退出码 {result.returncode}，{db} "
-                            f"{'存在' if db.exists() else '不存在'}；stderr：{result.stderr[-300:]}")
+            failures.append(
+                f"便携模式：退出码 {result.returncode}，{db} "
+                f"{'存在' if db.exists() else '不存在'}；stderr：{result.stderr[-300:]}"
+            )
     finally:
         shutil.rmtree(portable, ignore_errors=True)
 
@@ -352,8 +417,9 @@ class GuiResult:
     marker: tuple[float, float] | None
 
 
-def smoke_gui(argv: list, env: dict[str, str], label: str, failures: list[str],
-              cwd: Path | None = None) -> GuiResult:
+def smoke_gui(
+    argv: list, env: dict[str, str], label: str, failures: list[str], cwd: Path | None = None
+) -> GuiResult:
     result = run(argv, env, timeout=GUI_TIMEOUT_S, cwd=cwd, stop_after_marker=10.0)
     unexpected = result.unexpected_stderr()
     traceback = "Traceback (most recent call last)" in result.stderr
@@ -361,11 +427,16 @@ def smoke_gui(argv: list, env: dict[str, str], label: str, failures: list[str],
     if result.returncode == 0:
         ok, note = not unexpected, f"窗口打开后自行退出（{result.seconds:.2f} s）"
     elif result.returncode is None and smoke_exit_wired():
-        ok, note = False, f"设置了 SIQIANG_SMOKE_EXIT_MS，{result.seconds:.0f} s 后仍未退出，已结束进程"
+        ok, note = (
+            False,
+            f"设置了 SIQIANG_SMOKE_EXIT_MS，{result.seconds:.0f} s 后仍未退出，已结束进程",
+        )
     elif result.returncode is None:
         ok = not traceback and not unexpected
-        note = (f"{result.seconds:.0f} s 后仍在运行，已结束进程"
-                "（程序尚未响应 SIQIANG_SMOKE_EXIT_MS；stderr 无 Traceback，按通过计）")
+        note = (
+            f"{result.seconds:.0f} s 后仍在运行，已结束进程"
+            "（程序尚未响应 SIQIANG_SMOKE_EXIT_MS；stderr 无 Traceback，按通过计）"
+        )
     else:
         ok, note = False, f"退出码 {result.returncode}"
     if marker:
@@ -380,8 +451,9 @@ def smoke_gui(argv: list, env: dict[str, str], label: str, failures: list[str],
     return GuiResult(ok, result.returncode == 0, marker)
 
 
-def startup_times(argv: list, env: dict[str, str], runs: int, cwd: Path | None = None
-                  ) -> tuple[list[float], list[float]]:
+def startup_times(
+    argv: list, env: dict[str, str], runs: int, cwd: Path | None = None
+) -> tuple[list[float], list[float]]:
     """Launch → SIQIANG_WINDOW_SHOWN (wall clock, as the user waits) and the program's own figure."""
     run(argv, env, timeout=GUI_TIMEOUT_S, cwd=cwd, stop_after_marker=0.2)  # warm the file cache
     wall, own = [], []
@@ -394,7 +466,9 @@ def startup_times(argv: list, env: dict[str, str], runs: int, cwd: Path | None =
     return wall, own
 
 
-def cli_start_times(argv: list, env: dict[str, str], runs: int, cwd: Path | None = None) -> list[float]:
+def cli_start_times(
+    argv: list, env: dict[str, str], runs: int, cwd: Path | None = None
+) -> list[float]:
     run(argv, env, cwd=cwd)
     return [run(argv, env, cwd=cwd).seconds for _ in range(runs)]
 
@@ -415,8 +489,9 @@ def smoke_test(runs: int, measure: bool) -> list[str]:
         if no_gui:
             say(f"  [跳过] 主窗口：{no_gui}")
         else:
-            gui_first = smoke_gui([GUI_EXE], smoke_env(first_start), "主窗口（首次启动，空数据目录）",
-                                  failures)
+            gui_first = smoke_gui(
+                [GUI_EXE], smoke_env(first_start), "主窗口（首次启动，空数据目录）", failures
+            )
         smoke_cli(env, out, failures)
         if not no_gui:
             gui = smoke_gui([GUI_EXE], env, "主窗口（已有演示数据）", failures)
@@ -427,8 +502,10 @@ def smoke_test(runs: int, measure: bool) -> list[str]:
         source_argv = [sys.executable, "-m", "desktop"]
         cli_src = cli_start_times([*source_argv, "--help"], env, runs, cwd=ROOT)
         cli_frz = cli_start_times([CLI_EXE, "--help"], env, runs)
-        say(f"  命令行 --help（启动到退出）：源码 {statistics.median(cli_src):.3f} s，"
-            f"打包 {statistics.median(cli_frz):.3f} s")
+        say(
+            f"  命令行 --help（启动到退出）：源码 {statistics.median(cli_src):.3f} s，"
+            f"打包 {statistics.median(cli_frz):.3f} s"
+        )
         if no_gui or not (gui.ok and gui_first.ok) or not gui.marker:
             say("  主窗口：未测量（程序还没有在 stderr 输出 SIQIANG_WINDOW_SHOWN 标记）")
             return failures
@@ -436,9 +513,11 @@ def smoke_test(runs: int, measure: bool) -> list[str]:
         frz_wall, frz_own = startup_times([GUI_EXE], env, runs)
         for label, wall, own in (("源码", src_wall, src_own), ("打包", frz_wall, frz_own)):
             if wall:
-                say(f"  主窗口 {label}：启动到窗口显示 {statistics.median(wall):.3f} s"
+                say(
+                    f"  主窗口 {label}：启动到窗口显示 {statistics.median(wall):.3f} s"
                     f"（程序自报 {statistics.median(own):.3f} s；{len(wall)} 次："
-                    f"{', '.join(f'{w:.2f}' for w in wall)}）")
+                    f"{', '.join(f'{w:.2f}' for w in wall)}）"
+                )
             else:
                 say(f"  主窗口 {label}：没有得到标记")
     return failures

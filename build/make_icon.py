@@ -23,7 +23,9 @@ def _gradient(size: int) -> Image.Image:
     column = Image.new("RGB", (1, size))
     for y in range(size):
         t = y / max(size - 1, 1)
-        column.putpixel((0, y), tuple(round(a + (b - a) * t) for a, b in zip(TOP, BOTTOM, strict=True)))
+        column.putpixel(
+            (0, y), tuple(round(a + (b - a) * t) for a, b in zip(TOP, BOTTOM, strict=True))
+        )
     return column.resize((size, size))
 
 
@@ -33,8 +35,9 @@ def draw(size: int) -> Image.Image:
     margin = round(big * (0.03 if size >= 32 else 0.0))
     radius = round(big * 0.2)
     mask = Image.new("L", (big, big), 0)
-    ImageDraw.Draw(mask).rounded_rectangle((margin, margin, big - 1 - margin, big - 1 - margin),
-                                           radius=radius, fill=255)
+    ImageDraw.Draw(mask).rounded_rectangle(
+        (margin, margin, big - 1 - margin, big - 1 - margin), radius=radius, fill=255
+    )
     icon = Image.new("RGBA", (big, big), (0, 0, 0, 0))
     icon.paste(_gradient(big), (0, 0), mask)
 
@@ -54,7 +57,9 @@ def draw(size: int) -> Image.Image:
         offset.paste(layer.filter(ImageFilter.GaussianBlur(big * 0.01)), (0, round(big * 0.014)))
         shadow = Image.new("RGBA", (big, big), (6, 24, 70, 0))
         shadow.putalpha(offset.point(lambda v: v * 45 // 100))
-        shadow.putalpha(Image.composite(shadow.getchannel("A"), Image.new("L", (big, big), 0), mask))
+        shadow.putalpha(
+            Image.composite(shadow.getchannel("A"), Image.new("L", (big, big), 0), mask)
+        )
         icon = Image.alpha_composite(icon, shadow)
     icon.paste(Image.new("RGBA", (big, big), (255, 255, 255, 255)), (0, 0), layer)
     return icon.resize((size, size), Image.Resampling.LANCZOS)
@@ -65,9 +70,12 @@ def main() -> None:
     images = {s: draw(s) for s in ICO_SIZES}
     images[256].save(os.path.join(OUT, "app.png"), optimize=True)
     # Pillow writes one PNG/BMP entry per size; the 256 image is the base, each size its own drawing.
-    images[256].save(os.path.join(OUT, "app.ico"), format="ICO",
-                     sizes=[(s, s) for s in ICO_SIZES],
-                     append_images=[images[s] for s in ICO_SIZES if s != 256])
+    images[256].save(
+        os.path.join(OUT, "app.ico"),
+        format="ICO",
+        sizes=[(s, s) for s in ICO_SIZES],
+        append_images=[images[s] for s in ICO_SIZES if s != 256],
+    )
     print(f"wrote {OUT}{os.sep}app.png and app.ico ({', '.join(map(str, ICO_SIZES))} px)")
 
 

@@ -36,6 +36,7 @@ TABLE_LABELS = {
 }
 HEADERS = ("编号", "时间", "操作人", "操作", "数据", "记录", "原值", "新值")
 _ENTERPRISE_MATCHES = 200  # at most this many enterprises match a name fragment
+_TEXT_MATCHES = 20  # up to this many matched enterprises, their codes are also searched as text
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -114,21 +115,20 @@ def parse_day(text: str | date | None, what: str) -> date | None:
 def _enterprise_clause(db: Database, text: str) -> tuple[str, list[Any]]:
     """Entries about an enterprise given by credit code or (part of) its name: its own row, its
     applications, awards and list entries, plus any entry whose key or values mention the text."""
-    code = text.strip().upper()
-    rows = db.query("SELECT id, credit_code FROM enterprises WHERE credit_code = ?", (code,))
-    if not rows:
+    needle = text.strip()
+    rows = db.query(
+        "SELECT id, credit_code FROM enterprises WHERE credit_code = ?", (needle.upper(),)
+    )
+    if rows:
+        needle = needle.upper()
+    else:
         rows = db.query(
             "SELECT id, credit_code FROM enterprises WHERE name LIKE ? ESCAPE '\\' LIMIT ?",
-            (f"%{_like(text.strip())}%", _ENTERPRISE_MATCHES),
+            (f"%{_like(needle)}%", _ENTERPRISE_MATCHES),
         )
-    parts = [
-        "row_key = ?",
-        "row_key LIKE ? ESCAPE '\\'",
-        "new_values LIKE ? ESCAPE '\\'",
-        "old_values LIKE ? ESCAPE '\\'",
-    ]
-    like = f"%{_like(text.strip())}%"
-    params: list[Any] = [text.strip(), like, like, like]
+    text_match = "(instr(row_key, ?) > 0 OR instr(new_values, ?) > 0 OR instr(old_values, ?) > 0)"
+    parts = [text_match]
+    params: list[Any] = [needle] * 3
     if rows:
         ids = [r["id"] for r in rows]
         codes = [r["credit_code"] for r in rows]
@@ -136,9 +136,14 @@ def _enterprise_clause(db: Database, text: str) -> tuple[str, list[Any]]:
         cmarks = ",".join("?" * len(codes))
         parts.append(f"(table_name = 'enterprises' AND row_key IN ({cmarks}))")
         params.extend(codes)
-        for c in codes:  # application identity keys start with the credit code
-            parts.append("(table_name = 'applications' AND row_key LIKE ? ESCAPE '\\')")
-            params.append(f"{_like(c)}|%")
+        # application identity keys start with the credit code
+        parts.append(f"(table_name = 'applications' AND substr(row_key, 1, 18) IN ({cmarks}))")
+        params.extend(codes)
+        if len(codes) <= _TEXT_MATCHES:  # e.g. a list replacement naming the codes it added
+            for c in codes:
+                if c != needle:
+                    parts.append(text_match)
+                    params.extend([c] * 3)
         parts.append(
             "(table_name = 'applications' AND row_key IN"
             f" (SELECT CAST(id AS TEXT) FROM applications WHERE enterprise_id IN ({marks})))"
@@ -147,10 +152,12 @@ def _enterprise_clause(db: Database, text: str) -> tuple[str, list[Any]]:
             "(table_name = 'awards' AND row_key IN"
             f" (SELECT CAST(id AS TEXT) FROM awards WHERE enterprise_id IN ({marks})))"
         )
+        parts.append(  # one enterprise's place on a list: row key "year/enterprise id"
+            "(table_name = 'siqiang_list' AND"
+            f" substr(row_key, instr(row_key, '/') + 1) IN ({marks}))"
+        )
         params.extend(ids * 2)
-        for i in ids:
-            parts.append("(table_name = 'siqiang_list' AND row_key LIKE ?)")
-            params.append(f"%/{i}")
+        params.extend(str(i) for i in ids)
     return "(" + " OR ".join(parts) + ")", params
 
 

@@ -83,6 +83,11 @@ def run_export(
         text = (
             f"已导出：{path}"
             + (f"（{rows}行）" if rows is not None else "")
+            + (
+                f"\n数据指纹：{result.fingerprint}（印在页脚，可据此核对报表与数据库是否一致）"
+                if getattr(result, "fingerprint", "")
+                else ""
+            )
             + "\n现在打开该文件吗？"
         )
         if offer_open:

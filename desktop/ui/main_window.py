@@ -152,6 +152,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "导出报表…", self.export_report, QKeySequence("Ctrl+E"))
         file_menu.addSeparator()
         self._action(file_menu, "退出", self.close, QKeySequence.StandardKey.Quit)
+        system_menu = self.menuBar().addMenu("系统(&S)")
+        self._action(system_menu, "变更日志…", self.show_change_log)
+        self._action(system_menu, "数据库检查…", self.check_database)
         help_menu = self.menuBar().addMenu("帮助(&H)")
         self._action(help_menu, "关于", self.about)
 
@@ -379,6 +382,18 @@ class MainWindow(QMainWindow):
 
         self._export_dialog = ExportDialog(self.ctx, self)
         self._export_dialog.open()
+
+    def show_change_log(self):
+        from desktop.ui.log_view import open_log_dialog
+
+        self._log_dialog = open_log_dialog(self.db, self)
+        return self._log_dialog
+
+    def check_database(self):
+        from desktop.ui.check_dialog import open_check_dialog
+
+        self._check_dialog = open_check_dialog(self.db, self)
+        return self._check_dialog
 
     def about(self) -> None:
         messages.show_info(

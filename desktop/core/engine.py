@@ -428,6 +428,7 @@ def _installments(
     assert rule is not None
     _, yearly, years, offset = rule.installment_plan
     label = rule.params.get("yearly_label") or "分年补贴"
+    yearly_text = format_yuan(yearly)
     out = []
     for n in range(1, years + 1):
         due = app.event_date.year + offset + n - 1
@@ -446,7 +447,7 @@ def _installments(
             explanation = f"依据{rule.citation}：不予奖补——首年奖励不符合条件，后续{label}不再兑现（{first.explanation}）"
         else:
             eligible, amount = True, yearly
-            explanation = base + f"核定 {format_yuan(yearly)} 元"
+            explanation = base + f"核定 {yearly_text} 元"
             if after:
                 explanation += (
                     f"（政策已于{format_date_cn(rule.valid_to)}到期，"
@@ -458,9 +459,8 @@ def _installments(
             "of": years,
             "due_year": due,
             "after_expiry": after,
-            "yearly": format_yuan(yearly),
+            "yearly": yearly_text,
         }
-        trace["amount"] = format_yuan(amount)
         out.append(
             AwardResult(
                 app.id,
@@ -495,7 +495,6 @@ def _trace(cand: _Candidate, amount: int, explanation: str) -> dict[str, Any]:
         },
         "checks": cand.checks,
         "steps": cand.steps,
-        "amount": format_yuan(amount),
     }
     if rule is not None:
         trace["rule_id"] = rule.rule_id

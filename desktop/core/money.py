@@ -169,9 +169,19 @@ def apply_rate(fen: Fen, rate: Decimal) -> Fen:
     """``fen × rate`` rounded half-up to the 分, in ``Decimal`` (never float)."""
     if isinstance(rate, float):
         raise TypeError("apply_rate needs a Decimal rate, not a float")
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return int((Decimal(int(fen)) * Decimal(rate)).quantize(_ONE, rounding=ROUND_HALF_UP))
+    numerator, denominator = _ratio(Decimal(rate))
+    product = int(fen) * numerator
+    # Exact integer arithmetic: half-up (away from zero) rounding of product / denominator.
+    quotient, remainder = divmod(abs(product), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return quotient if product >= 0 else -quotient
+
+
+@lru_cache(maxsize=256)
+def _ratio(rate: Decimal) -> tuple[int, int]:
+    """A rate as an exact fraction (Decimal("0.30") → 3/10); rates are few, so cached."""
+    return rate.as_integer_ratio()
 
 
 def format_rate(rate: Decimal) -> str:

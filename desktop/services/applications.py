@@ -151,6 +151,19 @@ def _row(item: ApplicationInput, source: str, user: str, at: str) -> dict[str, A
     }
 
 
+# What the change log records of an application (its identity and amounts, who entered it).
+_LOGGED_FIELDS = (
+    "enterprise_id",
+    "rule_code",
+    "event_date",
+    "basis_fen",
+    "level",
+    "city_document",
+    "manual_amount_fen",
+    "same_matter_key",
+    "description",
+)
+
 _INSERT = (
     "INSERT INTO applications (enterprise_id, rule_code, event_date, basis_fen, level, city_document,"
     " description, same_matter_key, manual_amount_fen, identity_key, source, created_at, created_by,"
@@ -180,18 +193,7 @@ def insert_applications(
                     "applications",
                     r["identity_key"],
                     None,
-                    {
-                        k: r[k]
-                        for k in (
-                            "rule_code",
-                            "event_date",
-                            "basis_fen",
-                            "level",
-                            "city_document",
-                            "manual_amount_fen",
-                            "same_matter_key",
-                        )
-                    },
+                    {k: r[k] for k in _LOGGED_FIELDS},
                 )
                 for r in rows
             ]
@@ -213,20 +215,7 @@ def add_application(db: Database, item: ApplicationInput) -> int:
             "applications",
             app_id,
             None,
-            {
-                k: row[k]
-                for k in (
-                    "enterprise_id",
-                    "rule_code",
-                    "event_date",
-                    "basis_fen",
-                    "level",
-                    "city_document",
-                    "manual_amount_fen",
-                    "same_matter_key",
-                    "description",
-                )
-            },
+            {k: row[k] for k in _LOGGED_FIELDS},
         )
     return int(app_id)
 

@@ -140,12 +140,23 @@ def compute_year(
             f" WHERE event_date BETWEEN ? AND ? AND rule_code IN ({marks})",
             (f"{year - span}-01-01", f"{year - 1}-12-31", *sorted(installment)),
         )
+    # Of earlier years only what this year's checks can depend on: installment and first-time
+    # rules, same-matter groups, and (when documents map to such rules) rows matched by document.
+    reaching_back = sorted(installment | first_time)
+    back_marks = ",".join("?" * len(reaching_back)) or "NULL"
+    by_document = any(
+        version.city_documents for code in reaching_back for version in catalogue.versions(code)
+    )
+    cursor = db.conn.cursor()
+    cursor.row_factory = None
     by_enterprise: dict[int, list[Application]] = defaultdict(list)
-    for row in db.conn.execute(
+    for row in cursor.execute(
         "SELECT a.id, a.enterprise_id, a.rule_code, a.event_date, a.basis_fen, a.level, a.city_document,"
         " a.same_matter_key, a.manual_amount_fen, a.description FROM temp.calc_enterprises c"
-        " JOIN applications a ON a.enterprise_id = c.id WHERE a.event_date <= ?",
-        (f"{year}-12-31",),
+        " JOIN applications a ON a.enterprise_id = c.id WHERE a.event_date <= ? AND ("
+        f" a.event_date >= ? OR a.rule_code IN ({back_marks}) OR a.same_matter_key IS NOT NULL"
+        f" OR (a.rule_code IS NULL AND {int(by_document)}))",
+        (f"{year}-12-31", f"{year}-01-01", *reaching_back),
     ):
         by_enterprise[row[1]].append(
             Application(row[0], row[1], row[2], date.fromisoformat(row[3]), *row[4:])
@@ -186,6 +197,10 @@ def compute_year(
     return results
 
 
+# One encoder object: json.dumps with options builds a new encoder on every call.
+_encode_trace = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def calculate_year(
     db: Database,
     year: int,
@@ -201,9 +216,11 @@ def calculate_year(
 
     check_year(year)
     results = compute_year(db, year, progress=progress, cancel=cancel)
+    cursor = db.conn.cursor()
+    cursor.row_factory = None  # plain tuples, read by position: this loop runs per award
     existing = {
-        (r["application_id"], r["rule_code"], r["installment_no"]): r
-        for r in db.conn.execute(
+        (r[1], r[2], r[3]): r
+        for r in cursor.execute(
             "SELECT id, application_id, rule_code, installment_no, status, amount_fen, basis_fen, rule_id,"
             " explanation, trace, after_expiry FROM awards WHERE year = ?",
             (year,),
@@ -214,18 +231,30 @@ def calculate_year(
     unchanged = locked = granted = total_fen = 0
     seen: set[AwardKey] = set()
     for res in results:
-        seen.add(res.key)
-        trace = json.dumps(res.trace, ensure_ascii=False, separators=(",", ":"))
-        old = existing.get(res.key)
-        if old is not None and old["status"] != "草稿":
+        key = res.key
+        seen.add(key)
+        old = existing.get(key)
+        if old is not None and old[4] != "草稿":
             locked += 1
-            if old["status"] in ("已审核", "已拨付"):
+            if old[4] in ("已审核", "已拨付"):
                 granted += 1
-                total_fen += old["amount_fen"]
+                total_fen += old[5]
             continue
         if res.amount_fen > 0:
             granted += 1
             total_fen += res.amount_fen
+        trace = _encode_trace(res.trace)
+        after = int(res.after_expiry)
+        if old is not None and old[5:] == (
+            res.amount_fen,
+            res.basis_fen,
+            res.rule_id,
+            res.explanation,
+            trace,
+            after,
+        ):
+            unchanged += 1
+            continue
         row = {
             "application_id": res.application_id,
             "enterprise_id": res.enterprise_id,
@@ -238,31 +267,15 @@ def calculate_year(
             "computed_fen": res.amount_fen,
             "explanation": res.explanation,
             "trace": trace,
-            "after_expiry": int(res.after_expiry),
+            "after_expiry": after,
             "at": at,
             "user": user,
         }
         if old is None:
             inserts.append(row)
-        elif (
-            old["amount_fen"],
-            old["basis_fen"],
-            old["rule_id"],
-            old["explanation"],
-            old["trace"],
-            old["after_expiry"],
-        ) != (
-            res.amount_fen,
-            res.basis_fen,
-            res.rule_id,
-            res.explanation,
-            trace,
-            int(res.after_expiry),
-        ):
-            updates.append({**row, "id": old["id"]})
         else:
-            unchanged += 1
-    stale = [(r["id"],) for key, r in existing.items() if key not in seen and r["status"] == "草稿"]
+            updates.append({**row, "id": old[0]})
+    stale = [(r[0],) for key, r in existing.items() if key not in seen and r[4] == "草稿"]
     if cancel is not None and cancel.is_set():
         raise Cancelled("计算")
     with db.transaction():
@@ -312,27 +325,39 @@ def calculate_year(
     return summary
 
 
+def _enterprise_context(
+    db: Database, enterprise_id: int, *, without_application: int | None = None
+) -> tuple[list[Application], EnterpriseFacts, dict[AwardKey, Decision]]:
+    """One enterprise's stored applications, facts and decisions, as the engine takes them."""
+    apps = [
+        _app(r)
+        for r in db.query(
+            "SELECT * FROM applications WHERE enterprise_id = ? AND id IS NOT ?",
+            (enterprise_id, without_application),
+        )
+    ]
+    row = db.one("SELECT above_scale FROM enterprises WHERE id = ?", (enterprise_id,))
+    years = frozenset(
+        r[0]
+        for r in db.query("SELECT year FROM siqiang_list WHERE enterprise_id = ?", (enterprise_id,))
+    )
+    decisions = {
+        (r[0], r[1], r[2]): Decision(r[3], r[4])
+        for r in db.query(
+            "SELECT application_id, rule_code, installment_no, status, amount_fen FROM awards"
+            " WHERE enterprise_id = ? AND status <> '草稿'",
+            (enterprise_id,),
+        )
+    }
+    return apps, EnterpriseFacts(enterprise_id, bool(row and row[0]), years), decisions
+
+
 def results_for_enterprises(db: Database, enterprise_ids: set[int]) -> list[AwardResult]:
     """Every result the engine gives now for these enterprises' applications (nothing written)."""
     catalogue = load_catalogue(db)
     out: list[AwardResult] = []
     for eid in sorted(enterprise_ids):
-        apps = [
-            _app(r) for r in db.query("SELECT * FROM applications WHERE enterprise_id = ?", (eid,))
-        ]
-        row = db.one("SELECT above_scale FROM enterprises WHERE id = ?", (eid,))
-        years = frozenset(
-            r[0] for r in db.query("SELECT year FROM siqiang_list WHERE enterprise_id = ?", (eid,))
-        )
-        decisions = {
-            (r[0], r[1], r[2]): Decision(r[3], r[4])
-            for r in db.query(
-                "SELECT application_id, rule_code, installment_no, status, amount_fen FROM awards"
-                " WHERE enterprise_id = ? AND status <> '草稿'",
-                (eid,),
-            )
-        }
-        facts = EnterpriseFacts(eid, bool(row and row[0]), years)
+        apps, facts, decisions = _enterprise_context(db, eid)
         out.extend(evaluate_enterprise(apps, facts, catalogue, decisions))
     return out
 
@@ -342,9 +367,8 @@ def preview_application(
 ) -> list[AwardResult]:
     """What ``item`` would be awarded if saved now (for the form's live preview); writes nothing."""
     catalogue = load_catalogue(db)
-    pending_id = application_id if application_id is not None else -1
     new = Application(
-        id=pending_id if pending_id > 0 else 2**62,
+        id=application_id if application_id is not None and application_id > 0 else 2**62,
         enterprise_id=item.enterprise_id,
         rule_code=item.rule_code,
         event_date=item.event_date,
@@ -355,30 +379,10 @@ def preview_application(
         manual_amount_fen=item.manual_amount_fen,
         description=item.description,
     )
-    apps = [
-        _app(r)
-        for r in db.query(
-            "SELECT * FROM applications WHERE enterprise_id = ? AND id <> ?",
-            (item.enterprise_id, pending_id),
-        )
-    ]
-    apps.append(new)
-    row = db.one("SELECT above_scale FROM enterprises WHERE id = ?", (item.enterprise_id,))
-    years = frozenset(
-        r[0]
-        for r in db.query(
-            "SELECT year FROM siqiang_list WHERE enterprise_id = ?", (item.enterprise_id,)
-        )
+    apps, facts, decisions = _enterprise_context(
+        db, item.enterprise_id, without_application=application_id
     )
-    decisions = {
-        (r[0], r[1], r[2]): Decision(r[3], r[4])
-        for r in db.query(
-            "SELECT application_id, rule_code, installment_no, status, amount_fen FROM awards"
-            " WHERE enterprise_id = ? AND status <> '草稿'",
-            (item.enterprise_id,),
-        )
-    }
-    facts = EnterpriseFacts(item.enterprise_id, bool(row and row[0]), years)
+    apps.append(new)
     return [
         r
         for r in evaluate_enterprise(apps, facts, catalogue, decisions)

@@ -155,6 +155,32 @@ def _record(item: EnterpriseInput, town_id: int) -> dict:
     }
 
 
+def _existing_by_code(db: Database, codes: set[str]) -> dict[str, dict]:
+    """The stored rows of these credit codes, found through a temp table (one indexed join)."""
+    db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS upsert_codes (code TEXT PRIMARY KEY)")
+    db.conn.execute("DELETE FROM temp.upsert_codes")
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO temp.upsert_codes (code) VALUES (?)", ((c,) for c in codes)
+    )
+    cursor = db.conn.cursor()
+    cursor.row_factory = None
+    columns = (
+        "id",
+        "credit_code",
+        "name",
+        "town_id",
+        "above_scale",
+        "industry",
+        "contact",
+        "phone",
+    )
+    rows = cursor.execute(
+        "SELECT e.id, e.credit_code, e.name, e.town_id, e.above_scale, e.industry, e.contact, e.phone"
+        " FROM temp.upsert_codes c JOIN enterprises e ON e.credit_code = c.code"
+    ).fetchall()
+    return {r[1]: dict(zip(columns, r, strict=True)) for r in rows}
+
+
 def upsert_enterprises(
     db: Database, items: list[EnterpriseInput], *, action: str = "导入", dry_run: bool = False
 ) -> UpsertSummary:
@@ -162,24 +188,7 @@ def upsert_enterprises(
     if not dry_run:
         require_role(db, CLERK)
     town_ids = town_ids_by_name(db)
-    existing = (
-        {
-            r["credit_code"]: dict(r)
-            for r in db.query(
-                "SELECT id, credit_code, name, town_id, above_scale, industry, contact, phone FROM enterprises"
-            )
-        }
-        if len(items) > 200
-        else {
-            r["credit_code"]: dict(r)
-            for code in {i.credit_code for i in items}
-            for r in db.query(
-                "SELECT id, credit_code, name, town_id, above_scale, industry, contact, phone"
-                " FROM enterprises WHERE credit_code = ?",
-                (code,),
-            )
-        }
-    )
+    existing = _existing_by_code(db, {i.credit_code for i in items})
     at = now_text()
     inserts, updates, log = [], [], []
     unchanged = 0

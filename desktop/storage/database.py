@@ -237,6 +237,9 @@ class Database:
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"无法打开数据库文件 {self.path}：{exc}") from exc
         self.conn.execute("PRAGMA synchronous = FULL")
+        # 64 MiB of page cache (SQLite's default is 2 MiB): index inserts into a large registry
+        # and log stay in memory instead of re-reading pages.
+        self.conn.execute("PRAGMA cache_size = -65536")
         self.db = sqlite_utils.Database(self.conn)
         self.migrate()
 

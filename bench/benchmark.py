@@ -247,6 +247,9 @@ view.refresh()
 view.show()
 app.processEvents()
 print(f"open {time.perf_counter() - t:.3f} {view.model.rowCount()}")
+t = time.perf_counter()
+view.wait_for_index()
+print(f"index {time.perf_counter() - t:.3f}")
 times = []
 for text in ["淄", "淄博", "淄博第", "淄博第1", "淄博第12", "淄博第123", "9137", "91370305MA"]:
     t = time.perf_counter()
@@ -276,6 +279,11 @@ print(f"rss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
         if key == "open":
             seconds, rows = value.split()
             figure("GUI: open 企业名录", f"{float(seconds):.3f} s ({int(rows):,} rows)")
+        elif key == "index":
+            figure(
+                "GUI: search index ready (background)",
+                f"{float(value):.3f} s after the view is shown",
+            )
         elif key == "keys":
             figure("GUI: each search keystroke (ms)", value)
         elif key == "rss":

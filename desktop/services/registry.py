@@ -359,6 +359,14 @@ class EnterpriseIndex:
         self._scale = [bool(v) for v in scale]
         self._lists.clear()
 
+    def detach(self) -> None:
+        """Forget the connection (it belonged to the thread that built the index)."""
+        self._db = None  # type: ignore[assignment]
+
+    def attach(self, db: Database) -> None:
+        """Use ``db`` (the caller's thread's connection) for the list filter from now on."""
+        self._db = db
+
     def _list_members(self, year: int) -> set[int]:
         if year not in self._lists:
             self._lists[year] = {

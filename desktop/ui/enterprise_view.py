@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+import threading
+
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,6 +24,28 @@ from desktop.ui.models import EnterpriseTableModel
 DEBOUNCE_MS = 150
 
 
+class _IndexBridge(QObject):
+    """Carries the index built on a worker thread back to the GUI thread (queued signal)."""
+
+    loaded = Signal(object)
+
+
+def _load_index(path, generation: int, bridge: _IndexBridge) -> None:
+    """Worker thread: build the search index on its own read-only connection."""
+    from desktop.storage.database import Database
+
+    try:
+        with Database(path, readonly=True) as db:
+            index = registry.EnterpriseIndex(db)
+            index.detach()
+    except Exception:  # the view falls back to SQL search; nothing is lost
+        index = None
+    try:
+        bridge.loaded.emit((generation, index))
+    except RuntimeError:  # the view was closed meanwhile
+        pass
+
+
 class EnterpriseView(View):
     title = "企业名录"
     depends_on = frozenset({ENTERPRISES, LISTS})
@@ -30,6 +54,10 @@ class EnterpriseView(View):
         super().__init__(ctx, parent)
         self._dialogs: list[QWidget] = []
         self._index: registry.EnterpriseIndex | None = None
+        self._loader: threading.Thread | None = None
+        self._generation = 0
+        self._bridge = _IndexBridge(self)
+        self._bridge.loaded.connect(self._index_ready)
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.search = QLineEdit()
@@ -113,24 +141,51 @@ class EnterpriseView(View):
     def run_search(self) -> None:
         self._timer.stop()
         flt = self.current_filter()
-        if self._index is None and not flt.text.strip():
-            # First display: SQL walks the (town, name) index quickly; the in-memory index for
-            # typing is built right after the window has painted.
+        if self._index is None:
+            # Until the in-memory index (built in the background) is ready, SQL answers.
             ids = registry.search_enterprise_ids(self.ctx.db, flt)
-            QTimer.singleShot(0, self._build_index)
-        else:
             self._build_index()
+        else:
             ids = self._index.search(flt)
         self.model.set_ids(ids)
         self.count.setText(f"共 {len(ids):,} 户企业")
 
     def _build_index(self) -> None:
-        if self._index is None:
-            self._index = registry.EnterpriseIndex(self.ctx.db)
+        if self._index is not None or self._loader is not None:
+            return
+        self._loader = threading.Thread(
+            target=_load_index,
+            args=(self.ctx.db.path, self._generation, self._bridge),
+            name="registry-index",
+            daemon=True,
+        )
+        self._loader.start()
+
+    def _index_ready(self, payload) -> None:
+        generation, index = payload
+        self._loader = None
+        if index is None:
+            return  # stay on SQL search
+        if generation != self._generation:  # the registry changed meanwhile: load again
+            self._build_index()
+            return
+        index.attach(self.ctx.db)
+        self._index = index
+        if self.search.text().strip():
+            self.run_search()
+
+    def wait_for_index(self, timeout: float = 30.0) -> None:
+        """Block until the background index is ready (tests and the benchmark)."""
+        from PySide6.QtCore import QCoreApplication
+
+        if self._loader is not None:
+            self._loader.join(timeout)
+        QCoreApplication.processEvents()
 
     def _on_data_changed(self, what: frozenset[str]) -> None:
         if what & self.depends_on:
             self._index = None  # rebuilt from the registry at the next search
+            self._generation += 1
         super()._on_data_changed(what)
 
     def _edit_selected(self) -> None:

@@ -49,6 +49,18 @@ def test_typing_part_of_a_name_filters_the_rows(qtbot, demo_window, demo_db):
     assert view.count.text() == f"共 {len(expected)} 户企业"
 
 
+def test_typing_after_the_background_index_is_ready_gives_the_same_rows(
+    qtbot, demo_window, demo_db
+):
+    view = demo_window.go_to("企业名录")
+    view.wait_for_index()
+    assert view._index is not None  # built off the GUI thread, then handed over
+    type_text(qtbot, view.search, "医药")
+    expected = registry.search_enterprise_ids(demo_db, registry.EnterpriseFilter(text="医药"))
+    qtbot.waitUntil(lambda: view.model.rowCount() == len(expected), timeout=2000)
+    assert view.model.ids() == expected
+
+
 def test_filters_by_town_and_by_the_years_list(qtbot, demo_window, demo_db):
     view = demo_window.go_to("企业名录")
     view.town.setCurrentIndex(view.town.findText("齐都镇"))

@@ -259,7 +259,9 @@ for text in ["淄", "淄博", "淄博第", "淄博第1", "淄博第12", "淄博�
     app.processEvents()
     times.append(time.perf_counter() - t)
 print("keys " + " ".join(f"{x * 1000:.0f}" for x in times))
-print(f"rss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
+# VmHWM is this process's own peak; ru_maxrss would carry over the parent's peak on Linux.
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")]
+print(f"rss {int(hwm[0].split()[1]) / 1024:.0f}" if hwm else f"rss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
 """
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}

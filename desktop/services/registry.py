@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -159,8 +160,10 @@ def _existing_by_code(db: Database, codes: set[str]) -> dict[str, dict]:
     """The stored rows of these credit codes, found through a temp table (one indexed join)."""
     db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS upsert_codes (code TEXT PRIMARY KEY)")
     db.conn.execute("DELETE FROM temp.upsert_codes")
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO temp.upsert_codes (code) VALUES (?)", ((c,) for c in codes)
+    # One statement (json_each), not one autocommitted INSERT per code.
+    db.conn.execute(
+        "INSERT OR IGNORE INTO temp.upsert_codes (code) SELECT value FROM json_each(?)",
+        (json.dumps(sorted(codes)),),
     )
     cursor = db.conn.cursor()
     cursor.row_factory = None

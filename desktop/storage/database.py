@@ -240,6 +240,7 @@ class Database:
         # 64 MiB of page cache (SQLite's default is 2 MiB): index inserts into a large registry
         # and log stay in memory instead of re-reading pages.
         self.conn.execute("PRAGMA cache_size = -65536")
+        self.conn.execute("PRAGMA temp_store = MEMORY")  # temp tables of imports and calculation
         self.db = sqlite_utils.Database(self.conn)
         self.migrate()
 

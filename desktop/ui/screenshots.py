@@ -176,6 +176,42 @@ def main(argv: list[str]) -> int:
     window.go_to("核定与审核")
     save(window, "16-核定与审核-2023已审核锁定")
 
+    # The auditor's views: change log and database check (run synchronously for the picture).
+    from desktop.ui.check_dialog import CheckDialog
+    from desktop.ui.log_view import LogDialog
+
+    log = LogDialog(db, window)
+    log.resize(1300, 760)
+    log.show()
+    save(log, "17-变更日志")
+    log.close()
+    check = CheckDialog(db, window)
+    check.resize(900, 560)
+    check.show()
+    check.start()
+    for _ in range(600):  # the check runs on a worker; wait for its report
+        settle()
+        if check.report is not None:
+            break
+        import time
+
+        time.sleep(0.01)
+    save(check, "18-数据库检查")
+    check.close()
+
+    # Users: the management dialog (single-user mode) and the login dialog of a database with users.
+    from desktop.ui.login_dialog import LoginDialog
+    from desktop.ui.users_dialog import UsersDialog
+
+    users = UsersDialog(db, window)
+    users.show()
+    save(users, "19-用户管理")
+    users.close()
+    login = LoginDialog(db, window, name="张三")
+    login.show()
+    save(login, "20-登录")
+    login.close()
+
     window.close()
     window.close_database()
     print(f"{len(shots)} 张截图已保存到 {out}：")

@@ -28,3 +28,23 @@ def db(tmp_path: Path):
     database = Database(tmp_path / "test.db", user="测试员")
     yield database
     database.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo database, built once per test session (``init --demo`` through the CLI)."""
+    from desktop.cli import run
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    assert run(["--db", str(path), "init", "--demo"]) == 0
+    return path
+
+
+@pytest.fixture
+def demo(demo_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo database (approved, paid and rejected awards included)."""
+    import shutil
+
+    path = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, path)
+    return path

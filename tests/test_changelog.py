@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from desktop.cli import run
 from desktop.core.errors import ValidationError
 from desktop.services.changelog import count_log, export_log, query_log, values_text
 from desktop.storage.database import Database
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("changelog") / "demo.db"
-    assert run(["--db", str(path), "init", "--demo"]) == 0
-    return path
-
-
-@pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "demo.db"
-    src, dest = sqlite3.connect(demo_template), sqlite3.connect(target)
-    src.backup(dest)
-    src.close()
-    dest.close()
-    return target
-
-
-def cli(capsys, db: Path, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = run(["--db", str(db), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli_helpers import cli
 
 
 def test_filters_by_user_and_date(demo):

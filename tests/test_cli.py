@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import unicodedata
@@ -14,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.cli import run
 from desktop.storage.database import Database
+from tests.cli_helpers import cli
 from tests.workbooks import (
     application_row,
     row_counts,
@@ -45,33 +44,11 @@ def _has_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def cli(capsys, db_path: Path, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = run(["--db", str(db_path), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def _one_chinese_line(err: str) -> str:
     lines = err.splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith("错误：") and _has_cjk(lines[0])
     return lines[0]
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    assert run(["--db", str(path), "init", "--demo"]) == 0
-    return path
-
-
-@pytest.fixture
-def demo(demo_template, tmp_path) -> Path:
-    """A private copy of the demo database."""
-    path = tmp_path / "demo.db"
-    shutil.copyfile(demo_template, path)
-    return path
 
 
 def _counts(path: Path) -> dict[str, int]:

@@ -18,25 +18,6 @@ from desktop.storage.database import Database, log_entry_hash
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("tamper") / "demo.db"
-    assert run(["--db", str(path), "init", "--demo"]) == 0
-    return path
-
-
-@pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the demo database (with approved and paid awards) for each test."""
-    target = tmp_path / "demo.db"
-    src = sqlite3.connect(demo_template)
-    dest = sqlite3.connect(target)
-    src.backup(dest)
-    src.close()
-    dest.close()
-    return target
-
-
 def _raw(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None)
 

@@ -3,7 +3,6 @@ recomputes the fingerprint from the current database and says whether the report
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -13,39 +12,15 @@ import pdfplumber
 import pytest
 from openpyxl import load_workbook
 
-from desktop.cli import run
 from desktop.core.errors import DomainError
 from desktop.reports import export_report
 from desktop.services.fingerprint import Stamp, read_stamp, verify_report
 from desktop.storage.database import Database
+from tests.cli_helpers import cli
 from tests.workbooks import ENTERPRISE_HEADERS, enterprise_row, write_records
 
 REPO = Path(__file__).resolve().parents[1]
 YEAR = 2024
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("verify") / "demo.db"
-    assert run(["--db", str(path), "init", "--demo"]) == 0
-    return path
-
-
-@pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "demo.db"
-    src, dest = sqlite3.connect(demo_template), sqlite3.connect(target)
-    src.backup(dest)
-    src.close()
-    dest.close()
-    return target
-
-
-def cli(capsys, db: Path, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = run(["--db", str(db), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _draft(db_path: Path) -> int:

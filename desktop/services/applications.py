@@ -290,10 +290,6 @@ def delete_application(db: Database, application_id: int) -> None:
         db.log("删除事项", "applications", application_id, dict(old), None)
 
 
-def with_enterprise(item: ApplicationInput, enterprise_id: int) -> ApplicationInput:
-    return replace(item, enterprise_id=enterprise_id)
-
-
 @dataclass(frozen=True)
 class ApplicationRow:
     """One stored application with its enterprise and its current award (for lists and forms)."""
@@ -396,14 +392,3 @@ def get_application(db: Database, application_id: int) -> ApplicationRow:
     if row is None:
         raise NotFound(f"奖补事项{application_id}不存在")
     return _with_previews(db, [_application_row(row)])[0]
-
-
-def award_years(db: Database) -> list[int]:
-    """Years that have applications, awards or a 四强 list (for the year selector)."""
-    return [
-        r[0]
-        for r in db.query(
-            "SELECT DISTINCT CAST(substr(event_date, 1, 4) AS INTEGER) FROM applications"
-            " UNION SELECT year FROM awards UNION SELECT year FROM siqiang_list ORDER BY 1"
-        )
-    ]

@@ -112,8 +112,3 @@ def rotate(folder: Path) -> list[Path]:
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
-
-
-def list_backups(db_path: Path) -> list[Path]:
-    folder = backup_dir(db_path)
-    return sorted(folder.glob("*.db"), reverse=True) if folder.exists() else []

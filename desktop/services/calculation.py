@@ -59,10 +59,6 @@ def _app(row) -> Application:
     )
 
 
-def _codes_of(app: Application, catalogue: Catalogue) -> list[str]:
-    return [app.rule_code] if app.rule_code else catalogue.match_document(app.city_document)
-
-
 def _special_codes(catalogue: Catalogue) -> tuple[set[str], set[str]]:
     installment, first_time = set(), set()
     for code in catalogue.codes():

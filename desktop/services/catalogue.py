@@ -44,13 +44,6 @@ def load_catalogue(db: Database) -> Catalogue:
     )
 
 
-def rule_by_id(db: Database, rule_id: int) -> RuleVersion:
-    row = db.one(_RULE_SQL + " WHERE r.id = ?", (rule_id,))
-    if row is None:
-        raise NotFound(f"条款记录{rule_id}不存在")
-    return _rule_from_row(row)
-
-
 @dataclass(frozen=True)
 class PolicyVersionInfo:
     id: int

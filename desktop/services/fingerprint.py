@@ -66,9 +66,6 @@ class Stamp:
     def fingerprint_text(self) -> str:
         return f"数据指纹：{self.fingerprint}"
 
-    def footer_text(self) -> str:
-        return f"{self.who_when()}  {self.fingerprint_text()}"
-
     # -- in the file ---------------------------------------------------------------------------
     def encode(self) -> str:
         """ASCII only (percent-encoded), so it survives PDF metadata and XML untouched."""

@@ -271,11 +271,6 @@ def heartbeat(db_path: str | Path) -> None:
         pass
 
 
-def held_by_this_process(db_path: str | Path) -> bool:
-    with _mutex:
-        return _key(db_path) in _held
-
-
 @atexit.register
 def _release_all() -> None:
     """On a normal exit, remove every lock this process still holds (unclosed databases)."""

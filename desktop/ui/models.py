@@ -86,14 +86,6 @@ class EnterpriseTableModel(QAbstractTableModel):
         self._pages.clear()
         self.endResetModel()
 
-    def invalidate(self) -> None:
-        """Rows may have changed in the database: drop the cache, redraw what is visible."""
-        self._pages.clear()
-        if self._ids:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._ids) - 1, len(self.COLUMNS) - 1)
-            )
-
     def ids(self) -> list[int]:
         return list(self._ids)
 

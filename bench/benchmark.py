@@ -132,7 +132,7 @@ def measure_import(db: Database, workdir: Path, rng: random.Random, used: set[st
     t = time.perf_counter()
     report = import_enterprises(db, book, dry_run=True)
     figure("import 10,000 enterprises (dry run, check only)", f"{time.perf_counter() - t:.3f} s")
-    from desktop.services.backup import backup_before
+    from desktop.storage.backup import backup_before
 
     t = time.perf_counter()
     backup_before(db, "基准测试")
@@ -206,7 +206,7 @@ def measure_reports(db: Database, workdir: Path) -> None:
     ]
     # A year with exactly 10,000 granted awards: copy them into year 2030 of a scratch database.
     scratch = workdir / "reports.db"
-    from desktop.services.backup import backup_to
+    from desktop.storage.backup import backup_to
 
     backup_to(db, scratch)
     with Database(scratch) as small, small.transaction():

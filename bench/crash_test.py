@@ -250,12 +250,12 @@ def child_main(db_path: str, argv: list[str]) -> int:
     """Runs in the child: load everything, say READY, run the command."""
     from desktop import cli
     from desktop.services import (  # noqa: F401 - loaded before READY, not timed
-        backup,
         calculation,
         check,
         importing,
         workbook,
     )
+    from desktop.storage import backup  # noqa: F401 - loaded before READY, not timed
 
     print(READY, flush=True)
     return cli.run(["--db", db_path, "--user", "崩溃测试", *argv])

@@ -24,34 +24,30 @@ def open_initial_database(db_path: str | Path | None, settings=None):
     does not exist yet it is created with demo data, so a first start shows something.
     """
     from desktop.paths import default_database_path
-    from desktop.storage.database import Database
+    from desktop.services.session import open_session
 
     if db_path is None and settings is not None:
         last = settings.value("last_database")
         if last and Path(str(last)).is_file():
             db_path = Path(str(last))
     path = Path(db_path) if db_path is not None else default_database_path()
-    is_new = not path.exists() or path.stat().st_size == 0
-    db = Database(path, user=_user())  # read-only when another program holds the file
-    notice = db.lock_notice
-    if is_new and db_path is None:
+    # Read-only when another program holds the file.
+    session = open_session(path, user=_user(), writable=None, create=True)
+    db, notices = session.db, session.notices
+    if session.created and db_path is None:
         from desktop.services.demo import build_demo
 
         summary = build_demo(db)
-        notice = (
+        notices.insert(
+            0,
             f"首次启动：已生成演示数据库（{summary}）。"
-            "正式使用前请用“文件→新建数据库”建立空数据库。"
+            "正式使用前请用“文件→新建数据库”建立空数据库。",
         )
-    elif is_new:
-        notice = "已新建空数据库（已载入政策条款和镇街表）"
-    from desktop.core.errors import DomainError
-    from desktop.services.backup import backup_daily
-
-    try:
-        backup_daily(db)  # the first start of the day keeps a copy (none while read-only)
-    except DomainError as exc:
-        notice = f"{notice}；{exc}" if notice else str(exc)
-    return db, notice
+    elif session.created:
+        notices.insert(0, "已新建空数据库（已载入政策条款和镇街表）")
+    if db.readonly_message in notices:  # the window says so in its own way
+        notices.remove(db.readonly_message)
+    return db, "；".join(notices) or None
 
 
 def run_gui(db_path: str | Path | None = None) -> int:

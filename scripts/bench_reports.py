@@ -13,9 +13,11 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reports"))
+
+from sample import build_sample  # noqa: E402
 
 from desktop.reports import export_report  # noqa: E402
-from desktop.reports.sample import build_sample  # noqa: E402
 from desktop.storage.database import Database  # noqa: E402
 
 

@@ -3,7 +3,7 @@
     python scripts/render_reports.py OUT_DIR [--year 2024] [--unit 元|万元] [--max-pages 6]
 
 Uses ``desktop.services.demo.build_demo`` (falls back to the synthetic rows of
-``desktop.reports.sample`` if the service layer is not available). Look at the PNGs: that is how a
+``tests/reports/sample.py`` if the service layer is not available). Look at the PNGs: that is how a
 clerk will see the paper.
 """
 
@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reports"))
 
 from desktop.reports import REPORTS, export_report  # noqa: E402
 from desktop.storage.database import Database  # noqa: E402
@@ -30,10 +31,10 @@ def build_database(path: Path) -> Database:
     try:
         from desktop.services.demo import build_demo
     except ImportError:
-        from desktop.reports.sample import build_sample
+        from sample import build_sample
 
         build_sample(db, rows=300, year=2024)
-        print("demo: desktop.services.demo not found, used desktop.reports.sample (300 rows)")
+        print("demo: desktop.services.demo not found, used tests/reports/sample.py (300 rows)")
     else:
         print("demo:", build_demo(db))
     return db

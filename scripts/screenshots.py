@@ -11,17 +11,221 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 # Before anything imports Qt: no display is needed.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from PySide6.QtCore import QDate, QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
 
 def main(argv: list[str]) -> int:
-    from desktop.ui.screenshots import main as take_screenshots
+    if len(argv) != 1:
+        print("用法：python scripts/screenshots.py 输出文件夹", file=sys.stderr)
+        return 2
+    out = Path(argv[0])
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="siqiang-shots-"))
+    os.environ["SIQIANG_DATA_DIR"] = str(work / "data")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "settings"))
 
-    return take_screenshots(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from desktop.ui.theme import setup_application
+
+    setup_application(app)
+    from desktop.app import open_initial_database
+    from desktop.ui import messages
+    from desktop.ui.main_window import MainWindow
+
+    db, notice = open_initial_database(None)
+    window = MainWindow(db, notice=notice)
+    window.resize(1440, 880)
+    window.show()
+    window.set_year(2024)
+    shots: list[str] = []
+
+    def settle() -> None:
+        for _ in range(5):
+            app.processEvents()
+
+    def save(widget: QWidget, name: str) -> None:
+        settle()
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        shots.append(path.name)
+
+    titles = ["企业名录", "四强名单", "奖补事项", "核定与审核", "政策规则", "统计"]
+    for number, title in enumerate(titles, start=1):
+        window.go_to(title)
+        save(window, f"{number:02d}-{title}")
+
+    # 企业名录: search, the form (both tabs), a wrong check digit.
+    enterprises = window.go_to("企业名录")
+    enterprises.search.setText("电子")
+    enterprises.run_search()
+    save(window, "01b-企业名录-搜索")
+    enterprises.search.clear()
+    enterprises.run_search()
+    from desktop.services.awards import list_awards
+
+    ledger_owner = list_awards(db, 2022, status="已拨付")[0].enterprise_id
+    dialog = enterprises.edit_enterprise(ledger_owner)
+    dialog.resize(820, 560)
+    save(dialog, "07-企业信息")
+    dialog.tabs.setCurrentIndex(1)
+    save(dialog, "07b-企业台账")
+    dialog.reject()
+    dialog = enterprises.edit_enterprise(None)
+    dialog.code.setText("91370305MA3C4HB1X1")
+    dialog.name.setText("淄博示例新材料有限公司")
+    dialog.resize(720, 420)
+    save(dialog, "08-新增企业-校验位错误")
+    dialog.reject()
+
+    # 奖补事项: the form with a live preview, and a warning case.
+    apps = window.go_to("奖补事项")
+    from desktop.services.siqiang_lists import members
+
+    member = members(db, 2024)[0]
+    dialog = apps.edit(None)
+    dialog.enterprise.setText(f"{member.name}（{member.credit_code}）")
+    dialog.rule.setCurrentIndex(dialog.rule.findData("LZ41-2"))
+    dialog.event_date.setDate(QDate(2024, 5, 20))
+    dialog.basis.setText("3,205,000.00")
+    dialog.update_preview()
+    dialog.resize(900, 760)
+    save(dialog, "09-新增奖补事项-预览")
+    dialog.rule.setCurrentIndex(dialog.rule.findData("LZ41-5A"))
+    dialog.event_date.setDate(QDate(2026, 3, 1))
+    dialog.basis.setText("１２３万")
+    dialog.update_preview()
+    save(dialog, "09b-奖补事项-政策到期警告")
+    dialog.rule.setCurrentIndex(dialog.rule.findData("LZ41-7"))
+    dialog.event_date.setDate(QDate(2024, 5, 20))
+    dialog.manual.setText("50万")
+    dialog.update_preview()
+    save(dialog, "09c-奖补事项-人工核定")
+    dialog.reject()
+
+    # 核定与审核: explanation, reason dialog.
+    review = window.go_to("核定与审核")
+    review.table.selectRow(0)
+    text = review.explain_selected()
+    save(text, "10-计算过程")
+    text.reject()
+    for row in range(review.model.rowCount()):
+        if review.model.row(row).status == "草稿" and review.model.row(row).amount_fen > 0:
+            review.table.selectRow(row)
+            break
+    reason = review.reject_selected()
+    save(reason, "11-不予奖补理由")
+    reason.reject()
+
+    # 四强名单: a refused import.
+    from openpyxl import Workbook
+
+    bad = work / "四强名单-有错.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["统一社会信用代码", "企业名称"])
+    ws.append([member.credit_code, member.name])
+    ws.append(["91370305MA3C4HB1X1", "淄博某某有限公司"])
+    ws.append(["12345", "淄博短代码有限公司"])
+    wb.save(bad)
+    lists = window.go_to("四强名单")
+    task = lists.import_file(bad)
+    while task.is_running():
+        app.processEvents()
+    settle()
+    from desktop.ui.import_flow import open_problem_dialogs
+
+    problems = open_problem_dialogs()[-1]
+    save(problems, "12-导入错误清单")
+    problems.reject()
+
+    # 政策规则: copy into a new version with an edited rate.
+    policies = window.go_to("政策规则")
+    copy = policies.copy_selected()
+    copy.doc_number.setText("临政字〔2026〕8号")
+    copy.select_rule("LZ41-2")
+    copy.param_edits["rate"].setText("25%")
+    copy._edited("rate")
+    copy.resize(1000, 700)
+    save(copy, "13-复制为新版本")
+    copy.reject()
+
+    stats = window.go_to("统计")
+    stats.tabs.setCurrentIndex(1)
+    save(window, "06b-统计-按镇街")
+    stats.tabs.setCurrentIndex(2)
+    save(window, "06c-统计-考核加分")
+    stats.tabs.setCurrentIndex(4)
+    save(window, "06d-统计-图表")
+
+    from desktop.ui.export_flow import ExportDialog
+
+    export = ExportDialog(window.ctx, window)
+    export.show()
+    save(export, "14-导出报表")
+    export.reject()
+    box = messages.ask(
+        window,
+        "已导出：C:/Users/clerk/Documents/2024年度奖补明细表.xlsx（58行）\n现在打开该文件吗？",
+        lambda: None,
+        title="导出完成",
+    )
+    save(box, "15-提示框")
+    messages.close_all()
+    window.set_year(2023)
+    window.go_to("核定与审核")
+    save(window, "16-核定与审核-2023已审核锁定")
+
+    # The auditor's views: change log and database check (run synchronously for the picture).
+    from desktop.ui.check_dialog import CheckDialog
+    from desktop.ui.log_view import LogDialog
+
+    log = LogDialog(db, window)
+    log.resize(1300, 760)
+    log.show()
+    save(log, "17-变更日志")
+    log.close()
+    check = CheckDialog(db, window)
+    check.resize(900, 560)
+    check.show()
+    check.start()
+    for _ in range(600):  # the check runs on a worker; wait for its report
+        settle()
+        if check.report is not None:
+            break
+        import time
+
+        time.sleep(0.01)
+    save(check, "18-数据库检查")
+    check.close()
+
+    # Users: the management dialog (single-user mode) and the login dialog of a database with users.
+    from desktop.ui.login_dialog import LoginDialog
+    from desktop.ui.users_dialog import UsersDialog
+
+    users = UsersDialog(db, window)
+    users.show()
+    save(users, "19-用户管理")
+    users.close()
+    login = LoginDialog(db, window, name="张三")
+    login.show()
+    save(login, "20-登录")
+    login.close()
+
+    window.close()
+    window.close_database()
+    print(f"{len(shots)} 张截图已保存到 {out}：")
+    for name in shots:
+        print("  " + name)
+    return 0
 
 
 if __name__ == "__main__":

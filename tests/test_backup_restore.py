@@ -14,11 +14,11 @@ import pytest
 
 from desktop.cli import run
 from desktop.core.errors import PermissionDenied, StorageError
-from desktop.services import backup as backup_service
-from desktop.services.backup import backup_before, backup_daily, backup_dir, backup_to, rotate
 from desktop.services.check import run_check
 from desktop.services.demo import build_demo
 from desktop.services.restore import restore_backup
+from desktop.storage import backup as backup_service
+from desktop.storage.backup import backup_before, backup_daily, backup_dir, backup_to, rotate
 from desktop.storage.database import Database, content_hash, schema_version_supported
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -242,7 +242,8 @@ def test_restore_from_an_older_schema_is_upgraded(live, tmp_path):
 
 
 def test_restore_is_for_administrators_once_users_exist(live, saved):
-    users = pytest.importorskip("desktop.services.users")
+    from desktop.services import users
+
     users.add_user(live, "管理员甲", "管理员", "secret-1")
     users.login(live, "管理员甲", "secret-1")
     users.add_user(live, "录入员乙", "录入员", "secret-2")

@@ -17,7 +17,6 @@ import pytest
 from desktop.core.creditcode import CHARSET, uscc_check_char
 from desktop.core.errors import ImportRejected
 from desktop.services.applications import insert_applications, parse_application, registry_index
-from desktop.services.backup import backup_dir
 from desktop.services.calculation import calculate_year
 from desktop.services.catalogue import load_catalogue
 from desktop.services.importing import (
@@ -26,6 +25,7 @@ from desktop.services.importing import (
     import_siqiang_list,
 )
 from desktop.services.siqiang_lists import replace_list
+from desktop.storage.backup import backup_dir
 from tests.workbooks import (
     APPLICATION_HEADERS,
     ENTERPRISE_HEADERS,

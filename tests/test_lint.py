@@ -8,15 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
-    if exe is None:
-        pytest.skip("ruff is not installed (pip install -e '.[test]')")
+    assert exe is not None, "ruff is a test dependency: pip install -e '.[test]'"
     return subprocess.run([exe, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
@@ -28,6 +25,18 @@ def test_ruff_check_is_clean():
 def test_ruff_format_is_clean():
     result = _ruff("format", "--check", "desktop", "tests", "bench", "build", "scripts")
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_mypy_is_clean_on_core_storage_and_services():
+    """Typed layers stay typed (``[tool.mypy]`` in pyproject.toml names them)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
 
 
 def test_qt_outside_the_ui_is_refused_by_the_linter(tmp_path):

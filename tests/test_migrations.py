@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from desktop.core.errors import StorageError
-from desktop.services.backup import backup_dir
 from desktop.services.check import run_check
 from desktop.storage import database
+from desktop.storage.backup import backup_dir
 from desktop.storage.database import Database, content_hash, schema_version_supported
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

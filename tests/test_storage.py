@@ -258,9 +258,7 @@ def test_this_process_reads_only_while_another_process_holds_the_file(made, tmp_
         db.close()
         assert lock.lock_path(made).exists()
     finally:
-        child.stdin.write("\n")
-        child.stdin.flush()
-        child.wait(timeout=60)
+        child.communicate("\n", timeout=60)  # also closes both pipes
     assert not lock.lock_path(made).exists()
     with Database(made, user="李四") as again:  # the holder is gone: writable now
         assert not again.readonly

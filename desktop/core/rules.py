@@ -75,6 +75,14 @@ class RuleVersion:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
+    def method_label(self) -> str:
+        return METHODS.get(self.method, self.method)
+
+    @property
+    def parameters_text(self) -> str:
+        return "，".join(f"{k}={v}" for k, v in self.params.items())
+
+    @property
     def citation(self) -> str:
         """e.g. 临政字〔2021〕41号三（二）"""
         return f"{self.doc_number}{self.clause}"

@@ -209,7 +209,7 @@ def add_application(db: Database, item: ApplicationInput) -> int:
         )
     with db.transaction():
         row = _row(item, "录入", db.user, now_text())
-        app_id = db.execute(_INSERT, row).lastrowid
+        app_id = db.insert(_INSERT, row)
         db.log(
             "录入事项",
             "applications",
@@ -217,7 +217,7 @@ def add_application(db: Database, item: ApplicationInput) -> int:
             None,
             {k: row[k] for k in _LOGGED_FIELDS},
         )
-    return int(app_id)
+    return app_id
 
 
 def _locked_awards(db: Database, application_id: int) -> int:

@@ -6,9 +6,11 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from desktop.core import status
 from desktop.core.errors import Conflict, NotFound, ValidationError
-from desktop.core.money import format_yuan
+from desktop.core.money import format_yuan, yuan_string
 from desktop.services.users import REVIEWER, check_separation, own_awards, require_role
 from desktop.storage.database import Database, now_text
 
@@ -38,6 +40,27 @@ class AwardView:
     event_date: str
     reviewed_by: str | None
     reviewed_at: str | None
+
+    @property
+    def granted_fen(self) -> int:
+        """What the award gives: its amount, or 0 for 不予奖补 and 已撤销."""
+        return self.amount_fen if status.counts_as_granted(self.status, self.amount_fen) else 0
+
+    def json_row(self) -> dict[str, Any]:
+        """The award as ``list awards --json`` prints it (interfaces.md). 核定金额 is what is
+        granted; a 不予奖补 or 已撤销 award shows 0.00 there and its computed amount apart."""
+        return {
+            "编号": self.id,
+            "统一社会信用代码": self.credit_code,
+            "企业名称": self.enterprise_name,
+            "条款编号": self.rule_code,
+            "年度": self.year,
+            "计算基数（元）": None if self.basis_fen is None else yuan_string(self.basis_fen),
+            "核定金额（元）": yuan_string(self.granted_fen),
+            "计算金额（元）": yuan_string(self.amount_fen),
+            "状态": self.status,
+            "计算说明": self.explanation,
+        }
 
 
 AWARD_SQL = """
@@ -88,7 +111,8 @@ def list_awards(
     town_id: int | None = None,
     enterprise_id: int | None = None,
 ) -> list[AwardView]:
-    where, params = ["a.year = ?"], [year]
+    where: list[str] = ["a.year = ?"]
+    params: list[Any] = [year]
     for column, value in (
         ("a.status", status),
         ("a.rule_code", rule_code),

@@ -37,6 +37,25 @@ def _rule_from_row(row: Any) -> RuleVersion:
     )
 
 
+def parse_assignments(items: list[str]) -> dict[str, dict[str, Any]]:
+    """``["LZ41-2.rate=0.40", …]`` → ``{"LZ41-2": {"params": {"rate": "0.40"}}}``."""
+    changes: dict[str, dict[str, Any]] = {}
+    for item in items:
+        target, sep, value = item.partition("=")
+        code, dot, key = target.partition(".")
+        if not sep or not dot or not code.strip() or not key.strip():
+            raise ValidationError(
+                f"参数写法“{item}”不正确，应为 条款编号.参数=值，如 LZ41-2.rate=40%", field="参数"
+            )
+        parsed: object = value
+        if value.isdigit():
+            parsed = int(value)
+        elif value in ("", "none", "无"):
+            parsed = None
+        changes.setdefault(code.strip().upper(), {}).setdefault("params", {})[key.strip()] = parsed
+    return changes
+
+
 def load_catalogue(db: Database) -> Catalogue:
     """Every rule of every policy version, ready for date-versioned lookup."""
     return Catalogue(
@@ -124,7 +143,7 @@ def copy_policy_version(
     doc_number = (doc_number or "").strip()
     if not doc_number:
         raise ValidationError("文号不能为空", field="文号")
-    start = _parse_date(valid_from, "施行日期", required=True)
+    start = _parse_date(valid_from, "施行日期", required=True) or ""
     end = _parse_date(valid_to, "有效期至", required=False)
     if end is not None and end < start:
         raise ValidationError("有效期至不能早于施行日期", field="有效期至")
@@ -147,7 +166,7 @@ def copy_policy_version(
             f"条款编号{'、'.join(sorted(unknown))}不在该政策版本中", field="条款编号"
         )
     with db.transaction():
-        new_id = db.execute(
+        new_id = db.insert(
             "INSERT INTO policy_versions (policy_id, doc_number, title, issued_on, valid_from, valid_to,"
             " source_text, based_on, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
@@ -162,7 +181,7 @@ def copy_policy_version(
                 now_text(),
                 db.user,
             ),
-        ).lastrowid
+        )
         db.log(
             "复制政策版本",
             "policy_versions",
@@ -185,7 +204,7 @@ def copy_policy_version(
             name = change.get("name", name)
             clause_text = change.get("clause_text", clause_text)
             validate_rule(rule["method"], params, conditions)
-            rule_id = db.execute(
+            rule_id = db.insert(
                 "INSERT INTO rules (policy_version_id, code, clause, name, method, params, conditions,"
                 " first_time_key, city_documents, clause_text, sort_order) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -201,10 +220,10 @@ def copy_policy_version(
                     clause_text,
                     rule["sort_order"],
                 ),
-            ).lastrowid
+            )
             if change:
                 db.log("修改条款参数", "rules", rule_id, None, {"code": rule["code"], **change})
-    return int(new_id)
+    return new_id
 
 
 def update_rule(

@@ -32,6 +32,7 @@ PROTECTING_TRIGGERS = {
     "change_log_no_delete": "变更日志不能删除",
     "awards_approved_final": "已审核或已拨付的核定结果不能修改",
     "awards_approved_no_delete": "已审核或已拨付的核定结果不能删除",
+    "awards_revoked_final": "已撤销的核定结果只能留档",
 }
 
 
@@ -178,7 +179,8 @@ def _check_against_log(db: Database, report: CheckReport) -> None:
         if key not in logged:
             report.problems.append(f"{label}状态为“{row['status']}”，但变更日志中没有它的审核记录")
         elif logged[key] != row["amount_fen"]:
-            shown = "无" if logged[key] is None else f"{format_yuan(int(logged[key]))} 元"
+            stored = logged[key]
+            shown = "无" if stored is None else f"{format_yuan(int(stored))} 元"
             report.problems.append(
                 f"{label}金额 {format_yuan(row['amount_fen'])} 元与变更日志中审核时的 {shown}不符"
             )

@@ -112,7 +112,7 @@ def _backup(db: Database, reason: str, wanted: bool) -> Path | None:
     """The automatic backup before an import (``wanted`` False only for benchmarks and tests)."""
     if not wanted:
         return None
-    from desktop.services.backup import backup_before
+    from desktop.storage.backup import backup_before
 
     return backup_before(db, reason)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from desktop.core.creditcode import validate_credit_code
 from desktop.core.errors import Conflict, NotFound, ValidationError
 from desktop.services.cells import parse_choice, parse_yes_no, text_field
 from desktop.services.users import ADMIN, CLERK, require_role
-from desktop.storage.database import Database, now_text
+from desktop.storage.database import Database, LogItem, now_text
 
 INDUSTRIES: tuple[str, ...] = ("新材料", "智能装备", "医药健康", "电子信息")
 
@@ -42,11 +43,9 @@ def add_town(db: Database, name: str) -> int:
         raise Conflict(f"镇街“{name}”已存在")
     with db.transaction():
         order = (db.scalar("SELECT max(sort_order) FROM towns") or 0) + 1
-        town_id = db.execute(
-            "INSERT INTO towns (name, sort_order) VALUES (?, ?)", (name, order)
-        ).lastrowid
+        town_id = db.insert("INSERT INTO towns (name, sort_order) VALUES (?, ?)", (name, order))
         db.log("新增", "towns", town_id, None, {"name": name})
-    return int(town_id)
+    return town_id
 
 
 @dataclass(frozen=True)
@@ -102,6 +101,16 @@ class Enterprise:
     industry: str | None
     contact: str | None
     phone: str | None
+
+    def json_row(self) -> dict[str, Any]:
+        """The enterprise as ``list enterprises --json`` prints it (interfaces.md)."""
+        return {
+            "统一社会信用代码": self.credit_code,
+            "企业名称": self.name,
+            "所属镇街": self.town,
+            "是否规上": "是" if self.above_scale else "否",
+            "四强产业": self.industry or "",
+        }
 
 
 _ENTERPRISE_SQL = "SELECT e.*, t.name AS town FROM enterprises e JOIN towns t ON t.id = e.town_id"
@@ -193,7 +202,9 @@ def upsert_enterprises(
     town_ids = town_ids_by_name(db)
     existing = _existing_by_code(db, {i.credit_code for i in items})
     at = now_text()
-    inserts, updates, log = [], [], []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    log: list[LogItem] = []
     unchanged = 0
     for item in items:
         record = _record(item, town_ids[item.town])
@@ -291,7 +302,8 @@ def search_enterprise_ids(
     db: Database, flt: EnterpriseFilter, *, limit: int | None = None
 ) -> list[int]:
     """Ids of matching enterprises in display order (town, name); substring match on name and code."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if flt.text.strip():
         where.append("(e.name LIKE ? ESCAPE '\\' OR e.credit_code LIKE ? ESCAPE '\\')")
         needle = (
@@ -382,7 +394,7 @@ class EnterpriseIndex:
 
     def search(self, flt: EnterpriseFilter) -> list[int]:
         """Ids matching ``flt`` in display order (same semantics as :func:`search_enterprise_ids`)."""
-        positions = range(len(self.ids))
+        positions: list[int] | range = range(len(self.ids))
         text = flt.text.strip()
         if text:
             upper = text.upper()

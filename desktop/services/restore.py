@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.core.errors import StorageError
+from desktop.services import users
 from desktop.storage.database import (
     Database,
     broken_log_entries,
@@ -98,17 +99,6 @@ def check_backup_file(source: str | Path, folder: Path) -> tuple[Path, int]:
     return candidate, version
 
 
-def _require_admin(db: Database) -> None:
-    """Restore is a 管理员 action once users exist (``desktop.services.users``, if present)."""
-    try:
-        from desktop.services import users
-    except ImportError as exc:
-        if exc.name in ("desktop.services.users", "desktop.services"):
-            return
-        raise
-    users.require_role(db, "管理员")
-
-
 def _match_page_size(candidate: Path, page_size: int) -> None:
     """The backup API cannot change the page size of a WAL database: rebuild the copy instead."""
     conn = sqlite3.connect(str(candidate), isolation_level=None)
@@ -126,7 +116,7 @@ def restore_backup(db: Database, source: str | Path) -> RestoreResult:
     ``db`` must be writable (it holds the lock) and is closed afterwards; use ``result.db``.
     """
     source = Path(source)
-    _require_admin(db)
+    users.require_role(db, users.ADMIN)
     if db.readonly:
         raise StorageError(db.readonly_message or "数据库为只读，不能恢复")
     try:
@@ -135,7 +125,7 @@ def restore_backup(db: Database, source: str | Path) -> RestoreResult:
         same = False
     if same:
         raise _refuse(source, "这是当前正在使用的数据库本身")
-    from desktop.services.backup import backup_before
+    from desktop.storage.backup import backup_before
 
     with tempfile.TemporaryDirectory(prefix="siqiang-restore-") as tmp:
         candidate, version = check_backup_file(source, Path(tmp))

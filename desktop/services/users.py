@@ -77,9 +77,14 @@ def logins_enabled(db: Database) -> bool:
     return bool(db.scalar("SELECT EXISTS (SELECT 1 FROM users)"))
 
 
+def separation_setting(db: Database) -> bool:
+    """The 录入与审核分离 setting as stored (on unless a 管理员 turned it off)."""
+    return db.setting(SEPARATION_KEY, "1") != "0"
+
+
 def separation_enabled(db: Database) -> bool:
     """录入≠审核 applies when logins are on and the setting is not turned off (default on)."""
-    return logins_enabled(db) and db.setting(SEPARATION_KEY, "1") != "0"
+    return logins_enabled(db) and separation_setting(db)
 
 
 def current_role(db: Database) -> str | None:
@@ -180,11 +185,11 @@ def add_user(db: Database, name: str, role: str, password: str) -> int:
     from desktop.storage.database import now_text
 
     with db.transaction():
-        user_id = db.execute(
+        user_id = db.insert(
             "INSERT INTO users (name, role, salt, password_hash, created_at, created_by)"
             " VALUES (?,?,?,?,?,?)",
             (name, role, salt, digest, now_text(), db.user),
-        ).lastrowid
+        )
         db.log(
             "新增用户",
             "users",
@@ -192,7 +197,7 @@ def add_user(db: Database, name: str, role: str, password: str) -> int:
             None,
             {"name": name, "role": role, **({"logins_enabled": True} if first else {})},
         )
-    return int(user_id)
+    return user_id
 
 
 def _user_row(db: Database, name: str):

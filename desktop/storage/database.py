@@ -18,7 +18,7 @@ import re
 import sqlite3
 import urllib.parse
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,8 @@ from desktop.resources import db_path
 from desktop.storage import lock
 
 GENESIS_HASH = "0" * 64
+# One change-log entry as services hand it in: (action, table, row key, old values, new values).
+LogItem = tuple[str, str, Any, "dict[str, Any] | None", "dict[str, Any] | None"]
 READONLY_ON_REQUEST = "数据库以只读方式打开，不能修改"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
@@ -326,7 +328,7 @@ class Database:
         self._refuse_write()
         kept = None
         if current >= 1:  # an upgrade of a database with data: keep the old one first
-            from desktop.services.backup import backup_before
+            from desktop.storage.backup import backup_before
 
             kept = backup_before(self, f"升级前-结构版本{current}")
         for number, path in steps:
@@ -387,6 +389,13 @@ class Database:
             raise RuntimeError("writes must run inside Database.transaction()")
         return self.conn.execute(sql, params)
 
+    def insert(self, sql: str, params: Any = ()) -> int:
+        """Run one INSERT (inside a transaction) and return the new row's id."""
+        row_id = self.execute(sql, params).lastrowid
+        if row_id is None:
+            raise RuntimeError("INSERT gave no row id")
+        return int(row_id)
+
     def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
         self._refuse_write()
         if not self.conn.in_transaction:
@@ -409,7 +418,7 @@ class Database:
         """Append one entry to the tamper-evident change log (inside the caller's transaction)."""
         self.log_many([(action, table, row_key, old, new)])
 
-    def log_many(self, entries: list[tuple[str, str, Any, dict | None, dict | None]]) -> None:
+    def log_many(self, entries: Sequence[LogItem]) -> None:
         if not entries:
             return
         if not self.conn.in_transaction:

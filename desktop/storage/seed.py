@@ -24,11 +24,11 @@ def seed_catalogue(db: Database) -> None:
     for order, name in enumerate(catalogue["towns"], start=1):
         db.execute("INSERT INTO towns (name, sort_order) VALUES (?, ?)", (name, order))
     for policy in catalogue["policies"]:
-        policy_id = db.execute(
+        policy_id = db.insert(
             "INSERT INTO policies (code, title) VALUES (?, ?)", (policy["code"], policy["title"])
-        ).lastrowid
+        )
         for version in policy["versions"]:
-            version_id = db.execute(
+            version_id = db.insert(
                 "INSERT INTO policy_versions (policy_id, doc_number, title, issued_on, valid_from,"
                 " valid_to, source_text, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
@@ -42,7 +42,7 @@ def seed_catalogue(db: Database) -> None:
                     at,
                     "系统",
                 ),
-            ).lastrowid
+            )
             for rule in version["rules"]:
                 db.execute(
                     "INSERT INTO rules (policy_version_id, code, clause, name, method, params,"

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core import status
 from desktop.core.creditcode import explain_check, validate_credit_code
 from desktop.core.errors import DomainError, ValidationError
 from desktop.core.money import format_yuan
@@ -156,7 +157,7 @@ class EnterpriseDialog(QDialog):
         )
         awards = awards_of_enterprise(self.ctx.db, enterprise_id)
         self.ledger_model.set_rows(awards)
-        granted = [a for a in awards if a.status not in ("不予奖补", "已撤销") and a.amount_fen > 0]
+        granted = [a for a in awards if status.counts_as_granted(a.status, a.amount_fen)]
         self.ledger_total.setText(
             f"历年核定结果 {len(awards)} 条，其中给予奖补 {len(granted)} 条，"
             f"合计 {format_yuan(sum(a.amount_fen for a in granted))} 元"

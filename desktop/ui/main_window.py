@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
@@ -219,11 +219,17 @@ class MainWindow(QMainWindow):
             self.nav.setCurrentRow(0)
 
     def open_database(self, path: Path, *, create: bool = False) -> bool:
+        from desktop.services.session import open_session
+
         try:
-            db = Database(path, user=self.db.user, create=create)
+            session = open_session(path, user=self.db.user, writable=None, create=create)
         except DomainError as exc:
             messages.show_error(self, exc, "无法打开数据库")
             return False
+        db = session.db
+        for notice in session.notices:
+            if notice not in (db.readonly_message, db.lock_notice):  # set_database shows those
+                self.statusBar().showMessage(notice, 15000)
         from desktop.services.users import logins_enabled
 
         if logins_enabled(db):  # that database has users: show it after a login
@@ -267,21 +273,19 @@ class MainWindow(QMainWindow):
             )
 
     def backup_database(self) -> None:
-        from desktop.services.backup import backup_dir
+        from desktop.storage.backup import manual_backup_path
 
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder = backup_dir(self.db.path)
         path, _ = QFileDialog.getSaveFileName(
             self,
             "备份数据库",
-            str(folder / f"{self.db.path.stem}-{stamp}-手动备份.db"),
+            str(manual_backup_path(self.db.path)),
             "数据库文件 (*.db)",
         )
         if path:
             self.backup_to(Path(path))
 
     def backup_to(self, target: Path) -> Path | None:
-        from desktop.services.backup import backup_to
+        from desktop.storage.backup import backup_to
 
         try:
             result = backup_to(self.db, target)
@@ -294,7 +298,7 @@ class MainWindow(QMainWindow):
         return result
 
     def restore_database(self) -> None:
-        from desktop.services.backup import backup_dir
+        from desktop.storage.backup import backup_dir
 
         folder = backup_dir(self.db.path)
         path, _ = QFileDialog.getOpenFileName(

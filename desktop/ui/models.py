@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 
+from desktop.core import status
 from desktop.core.money import format_yuan
 from desktop.ui import theme
 
@@ -227,7 +228,7 @@ class ListTableModel(QAbstractTableModel):
 
 # -- 核定结果 -------------------------------------------------------------------------------------
 
-LOCKED_STATUSES = ("已审核", "已拨付")
+LOCKED_STATUSES = status.GRANTED
 
 
 def lock_icon() -> QIcon:
@@ -284,11 +285,15 @@ class AwardTableModel(ListTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == self.STATUS_COLUMN:
                 return QBrush(theme.STATUS_COLOURS.get(row.status, QColor("black")))
-            if locked or row.status == "已撤销":
+            if locked or row.status in status.SUPERSEDED:
                 return QBrush(theme.LOCKED_FOREGROUND)
             if row.amount_fen == 0 and col == 7:
                 return QBrush(QColor(theme.ERROR_COLOUR))
-        if role == Qt.ItemDataRole.FontRole and col == self.STATUS_COLUMN and row.status != "草稿":
+        if (
+            role == Qt.ItemDataRole.FontRole
+            and col == self.STATUS_COLUMN
+            and row.status != status.DRAFT
+        ):
             return self._bold
         if role == Qt.ItemDataRole.DecorationRole and col == self.STATUS_COLUMN and locked:
             return self._lock

@@ -7,17 +7,20 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from desktop import ORG_NAME
+from desktop.core import status
 from desktop.resources import FONT_FAMILY, font_path
 
 SETTINGS_APP = "SiqiangAwards"
 
 # Status colours of 核定结果, chosen to stay readable on white and on the grey of locked rows.
 STATUS_COLOURS = {
-    "草稿": QColor("#9a5b00"),
-    "已审核": QColor("#1b6e20"),
-    "已拨付": QColor("#0b4f9c"),
-    "不予奖补": QColor("#b3261e"),
-    "已撤销": QColor("#6b6b6b"),
+    status.DRAFT: QColor("#9a5b00"),
+    status.IN_REVIEW: QColor("#7a4fa3"),
+    status.APPROVED: QColor("#1b6e20"),
+    status.PAID: QColor("#0b4f9c"),
+    status.PAYMENT_FAILED: QColor("#b3261e"),
+    status.REJECTED: QColor("#b3261e"),
+    status.REVOKED: QColor("#6b6b6b"),
 }
 LOCKED_BACKGROUND = QColor("#ececec")
 LOCKED_FOREGROUND = QColor("#505050")

@@ -30,7 +30,8 @@ def town_id(db, name: str) -> int:
 
 def build_report_db(path: Path):
     """The database described above, at ``path``."""
-    from desktop.reports.sample import add_award, add_enterprise, credit_code
+    from sample import add_award, add_enterprise, credit_code
+
     from desktop.storage.database import Database
 
     db = Database(path, user="测试员")

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from reports_fixture_data import AS_OF
+from sample import build_sample
 
 from desktop.core.errors import DomainError, ValidationError
 from desktop.reports import REPORTS, ExportCancelled, export_report
-from desktop.reports.sample import build_sample
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "pdf"])
@@ -114,7 +114,8 @@ def test_reports_are_qt_free_and_import_the_writers_lazily():
 
 
 def test_demo_database_reports_add_up_to_the_stored_awards(db, tmp_path):
-    demo = pytest.importorskip("desktop.services.demo")
+    from desktop.services import demo
+
     demo.build_demo(db)
     expected = db.scalar(
         "SELECT sum(amount_fen) FROM awards WHERE year = 2024 AND amount_fen > 0"

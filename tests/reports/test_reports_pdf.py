@@ -10,9 +10,9 @@ from datetime import date
 import pdfplumber
 import pytest
 from reports_fixture_data import AS_OF, GRANTED_2024_WORDS, NAME_A, NAME_B
+from sample import LONG_NAME, build_sample
 
 from desktop.reports import REPORTS, export_report
-from desktop.reports.sample import LONG_NAME, build_sample
 
 
 def _pages_text(path) -> list[str]:
@@ -161,7 +161,7 @@ def test_every_report_renders_with_page_numbers(report_db, tmp_path, name):
 
 
 def test_a_cell_taller_than_a_page_is_cut_with_a_pointer_to_the_workbook(db, tmp_path):
-    from desktop.reports.sample import add_award, add_enterprise, credit_code
+    from sample import add_award, add_enterprise, credit_code
 
     with db.transaction():
         town = db.scalar("SELECT id FROM towns ORDER BY id LIMIT 1")

@@ -26,6 +26,12 @@ def backup_dir(db_path: Path) -> Path:
     return db_path.parent / f"{db_path.stem}-备份"
 
 
+def manual_backup_path(db_path: Path, *, now: datetime | None = None) -> Path:
+    """Where 备份数据库 (GUI) and ``backup`` without ``--out`` (CLI) put a clerk's own backup."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return backup_dir(db_path) / f"{db_path.stem}-{stamp}-{MANUAL}.db"
+
+
 def backup_to(db: Database, target: Path) -> Path:
     """Copy the whole database, consistently, while it stays open."""
     target = Path(target)

@@ -1,0 +1,125 @@
+"""Commands on the data: init, import, calculate, list, explain."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from desktop.cli.framework import (
+    OPENS_OR_CREATES,
+    command,
+    print_json,
+    print_table,
+    require_year,
+    subcommands,
+)
+from desktop.core.money import format_yuan
+from desktop.storage.database import Database
+
+IMPORT_KINDS = ("enterprises", "siqiang-list", "applications")
+
+
+def init(db: Database, args: argparse.Namespace) -> int:
+    if args.demo:
+        from desktop.services.demo import build_demo
+
+        print(f"已生成演示数据：{build_demo(db)}")
+    print(f"数据库已就绪：{db.path}（结构版本{db.user_version}）")
+    return 0
+
+
+def import_workbook(db: Database, args: argparse.Namespace) -> int:
+    from desktop.services import importing
+
+    func = {
+        "enterprises": importing.import_enterprises,
+        "siqiang-list": importing.import_siqiang_list,
+        "applications": importing.import_applications,
+    }[args.what]
+    kwargs = {"year": args.year} if args.what == "siqiang-list" else {}
+    report = func(db, args.file, dry_run=args.dry_run, **kwargs)
+    print(report.summary())
+    for change in report.list_changes:
+        for m in change.added:
+            print(f"  新增 {change.year} {m.credit_code} {m.name}")
+        for m in change.dropped:
+            print(f"  移出 {change.year} {m.credit_code} {m.name}")
+    for row in report.duplicates:
+        print(f"  第{row}行：与已导入的事项相同，未再导入")
+    for warning in report.warnings:
+        print(f"  提示：{warning}")
+    return 0
+
+
+def calculate(db: Database, args: argparse.Namespace) -> int:
+    from desktop.services.calculation import calculate_year
+
+    s = calculate_year(db, args.year)
+    print(
+        f"{s.year}年度计算完成：{s.results}条结果（新增{s.inserted}，更新{s.updated}，未变{s.unchanged}，"
+        f"删除过期草稿{s.deleted}，已审核等锁定{s.locked}），给予奖补{s.granted}条，"
+        f"合计 {format_yuan(s.total_fen)} 元"
+    )
+    return 0
+
+
+def enterprise_rows(db: Database) -> list[dict[str, Any]]:
+    from desktop.services.registry import all_enterprises
+
+    return [e.json_row() for e in all_enterprises(db)]
+
+
+def award_rows(db: Database, year: int) -> list[dict[str, Any]]:
+    from desktop.services.awards import list_awards
+
+    return [a.json_row() for a in list_awards(db, year)]
+
+
+def list_records(db: Database, args: argparse.Namespace) -> int:
+    if args.what == "enterprises":
+        rows = enterprise_rows(db)
+    else:
+        rows = award_rows(db, require_year(args))
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(rows)
+    return 0
+
+
+def explain(db: Database, args: argparse.Namespace) -> int:
+    from desktop.services.awards import explain as explain_award
+
+    print(explain_award(db, args.award_id))
+    return 0
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser("init", help="创建或升级数据库")
+    p.add_argument("--demo", action="store_true", help="在新数据库中生成演示数据")
+    command(p, init, writes=lambda a: a.demo, opens=OPENS_OR_CREATES)
+
+    p = commands.add_parser("import", help="导入工作簿（企业名录、四强名单、奖补事项）")
+    kinds = subcommands(p, "what", "导入内容")
+    for name, label in zip(IMPORT_KINDS, ("企业名录", "四强企业名单", "奖补事项"), strict=True):
+        one = kinds.add_parser(name, help=f"导入{label}")
+        one.add_argument("file", type=Path)
+        one.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+        if name == "siqiang-list":
+            one.add_argument("--year", type=int)
+        command(one, import_workbook, writes=lambda a: not a.dry_run)
+
+    p = commands.add_parser("calculate", help="计算一个年度的奖补")
+    p.add_argument("--year", type=int, required=True)
+    command(p, calculate, writes=True)
+
+    p = commands.add_parser("list", help="列出企业或核定结果")
+    p.add_argument("what", choices=("enterprises", "awards"))
+    p.add_argument("--year", type=int)
+    p.add_argument("--json", action="store_true")
+    command(p, list_records, writes=False)
+
+    p = commands.add_parser("explain", help="显示一条核定结果的完整计算过程")
+    p.add_argument("award_id", type=int)
+    command(p, explain, writes=False)

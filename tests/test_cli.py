@@ -39,7 +39,12 @@ AWARD_KEYS = {
     "状态",
     "计算说明",
 }
-ENTERPRISE_KEYS = {"统一社会信用代码", "企业名称", "所属镇街", "是否规上", "四强产业"}
+# interfaces.md's keys, with the registry's bank details (an addition of the payment contract).
+ENTERPRISE_KEYS = {"统一社会信用代码", "企业名称", "所属镇街", "是否规上", "四强产业"} | {
+    "开户银行",
+    "银行账号",
+    "账户名称",
+}
 TWO_DECIMALS = re.compile(r"^\d+\.\d{2}$")
 
 

@@ -60,3 +60,9 @@ BEGIN SELECT RAISE(ABORT, '已作出审核决定的核定结果不能删除'); E
 CREATE TRIGGER awards_revoked_final BEFORE UPDATE OF status ON awards
 WHEN OLD.status = '已撤销'
 BEGIN SELECT RAISE(ABORT, '已撤销的核定结果只能留档，不能恢复'); END;
+
+-- Bank details of the registry (interfaces.md "Registry: bank details for payment"). 账户名称
+-- reads as the enterprise name until one is given (NULL here).
+ALTER TABLE enterprises ADD COLUMN bank_name TEXT;
+ALTER TABLE enterprises ADD COLUMN bank_account TEXT;
+ALTER TABLE enterprises ADD COLUMN account_name TEXT;

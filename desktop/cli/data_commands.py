@@ -18,6 +18,7 @@ from desktop.core.money import format_yuan
 from desktop.storage.database import Database
 
 IMPORT_KINDS = ("enterprises", "siqiang-list", "applications")
+TABLE_ENTERPRISE_COLUMNS = ("统一社会信用代码", "企业名称", "所属镇街", "是否规上", "四强产业")
 
 
 def init(db: Database, args: argparse.Namespace) -> int:
@@ -79,12 +80,14 @@ def award_rows(db: Database, year: int) -> list[dict[str, Any]]:
 def list_records(db: Database, args: argparse.Namespace) -> int:
     if args.what == "enterprises":
         rows = enterprise_rows(db)
+        shown = TABLE_ENTERPRISE_COLUMNS  # bank details only in --json
     else:
         rows = award_rows(db, require_year(args))
+        shown = None
     if args.json:
         print_json(rows)
     else:
-        print_table(rows)
+        print_table([{k: r[k] for k in shown} for r in rows] if shown else rows)
     return 0
 
 

@@ -33,6 +33,7 @@ CONDITIONS: dict[str, str] = {
     "first_time": "首次享受（此前未获同类奖励）",
 }
 LEVELS: tuple[str, ...] = ("国家级", "省级", "市级")
+DEFAULT_FUND_SOURCE = "区级财政"
 CAP_SCOPES: dict[str, str] = {
     "per-enterprise-rule-year": "每户企业每年度按本条款累计",
     "per-application": "每个事项",
@@ -73,6 +74,11 @@ class RuleVersion:
     valid_from: date
     valid_to: date | None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def fund_source(self) -> str:
+        """资金来源 the rule pays from (a parameter; 区级财政 unless it names another)."""
+        return str(self.params.get("fund_source") or DEFAULT_FUND_SOURCE)
 
     @property
     def method_label(self) -> str:

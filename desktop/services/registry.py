@@ -101,6 +101,14 @@ class Enterprise:
     industry: str | None
     contact: str | None
     phone: str | None
+    bank_name: str | None = None
+    bank_account: str | None = None
+    account_name: str | None = None  # None: the enterprise's own name
+
+    @property
+    def payee(self) -> str:
+        """收款单位 / 账户名称: as given, else the enterprise name."""
+        return self.account_name or self.name
 
     def json_row(self) -> dict[str, Any]:
         """The enterprise as ``list enterprises --json`` prints it (interfaces.md)."""
@@ -110,6 +118,9 @@ class Enterprise:
             "所属镇街": self.town,
             "是否规上": "是" if self.above_scale else "否",
             "四强产业": self.industry or "",
+            "开户银行": self.bank_name or "",
+            "银行账号": self.bank_account or "",
+            "账户名称": self.payee,
         }
 
 
@@ -127,6 +138,9 @@ def _enterprise(row) -> Enterprise:
         row["industry"],
         row["contact"],
         row["phone"],
+        row["bank_name"],
+        row["bank_account"],
+        row["account_name"],
     )
 
 

@@ -64,10 +64,16 @@ def _state(path: Path) -> tuple[dict[str, int], dict[str, list[str]], dict[str, 
     return counts, columns, hashes
 
 
+# The newest schema version a released program wrote. Versions after it exist only in this
+# release's development and were never out there; when a release ships, make the fixture of its
+# newest version (before adding the next migration) and raise this number to it.
+SHIPPED_SCHEMA = 3
+
+
 def test_there_is_a_fixture_for_every_older_schema_version():
     versions = [v for v, _ in _fixtures()]
     assert 1 in versions
-    missing = [v for v in range(1, schema_version_supported()) if v not in versions]
+    missing = [v for v in range(1, SHIPPED_SCHEMA + 1) if v not in versions]
     assert not missing, (
         f"no tests/fixtures/schema_v{missing[0]}.db: see scripts/make_schema_fixture.py"
     )

@@ -22,9 +22,7 @@ KNOWN = {
     "upward": {"desktop/services/fingerprint.py"},
     "sql": {"desktop/reports/data.py"},
     "status": {
-        "desktop/core/engine.py",
         "desktop/reports/data.py",
-        "desktop/services/applications.py",
         "desktop/services/awards.py",
         "desktop/services/calculation.py",
         "desktop/services/catalogue.py",

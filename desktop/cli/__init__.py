@@ -13,7 +13,14 @@ import importlib
 import sys
 from pathlib import Path
 
-from desktop.cli.framework import OPENS_OR_CREATES, Command, Parser, database_path, subcommands
+from desktop.cli.framework import (
+    OPENS_NOTHING,
+    OPENS_OR_CREATES,
+    Command,
+    Parser,
+    database_path,
+    subcommands,
+)
 from desktop.core.errors import DomainError, ImportRejected
 
 # Every module that registers commands (each has ``register(commands)``), in help order.
@@ -23,6 +30,7 @@ COMMAND_MODULES = (
     "desktop.cli.report_commands",
     "desktop.cli.admin_commands",
     "desktop.cli.policy_commands",
+    "desktop.cli.key_commands",
 )
 
 
@@ -47,6 +55,8 @@ def execute(args: argparse.Namespace) -> int:
     from desktop.services.session import open_session
 
     spec: Command = args._command
+    if spec.opens == OPENS_NOTHING:
+        return spec.handler(None, args)
     writes = spec.writes_for(args)
     session = open_session(
         database_path(args),

@@ -14,6 +14,7 @@ from desktop.cli.framework import (
     require_year,
     subcommands,
 )
+from desktop.core.errors import DomainError
 from desktop.core.money import format_yuan
 from desktop.storage.database import Database
 
@@ -98,6 +99,17 @@ def explain(db: Database, args: argparse.Namespace) -> int:
     return 0
 
 
+def application_edit(db: Database, args: argparse.Namespace) -> int:
+    from desktop.services.applications import EDITABLE_FIELDS, edit_application
+
+    changes = {field: getattr(args, field) for field in EDITABLE_FIELDS}
+    if all(v is None for v in changes.values()):
+        raise DomainError("请至少指定一项要修改的内容，如 --basis 或 --date")
+    edit_application(db, args.application_id, changes)
+    print(f"奖补事项{args.application_id}已修改；请重新计算该年度，新的草稿待重新审核")
+    return 0
+
+
 def register(commands: Any) -> None:
     p = commands.add_parser("init", help="创建或升级数据库")
     p.add_argument("--demo", action="store_true", help="在新数据库中生成演示数据")
@@ -122,6 +134,23 @@ def register(commands: Any) -> None:
     p.add_argument("--year", type=int)
     p.add_argument("--json", action="store_true")
     command(p, list_records, writes=False)
+
+    p = commands.add_parser("application", help="奖补事项：更正已录入的事项")
+    actions = subcommands(p, "application_command", "事项操作")
+    edit = actions.add_parser("edit", help="修改事项（已审核的须先撤销审核）")
+    edit.add_argument("application_id", type=int, metavar="ID")
+    for flag, field, label in (
+        ("--rule", "rule_code", "条款编号"),
+        ("--date", "event_date", "事项日期"),
+        ("--basis", "basis", "基数金额（元）"),
+        ("--level", "level", "认定级别"),
+        ("--document", "city_document", "市级政策文号"),
+        ("--description", "description", "事项说明"),
+        ("--same-matter", "same_matter_key", "同一事项编号"),
+        ("--amount", "manual_amount", "核定金额（元，人工核定条款）"),
+    ):
+        edit.add_argument(flag, dest=field, help=f"新的{label}")
+    command(edit, application_edit, writes=True)
 
     p = commands.add_parser("explain", help="显示一条核定结果的完整计算过程")
     p.add_argument("award_id", type=int)

@@ -22,7 +22,7 @@ from desktop.core.errors import DomainError
 Handler = Callable[[Any, argparse.Namespace], int]
 Writes = bool | Callable[[argparse.Namespace], bool]
 # What a command does with the database file: opens an existing one, or creates it (``init``).
-OPENS_EXISTING, OPENS_OR_CREATES = "existing", "create"
+OPENS_EXISTING, OPENS_OR_CREATES, OPENS_NOTHING = "existing", "create", "nothing"
 
 
 @dataclass(frozen=True)

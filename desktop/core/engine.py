@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
+from desktop.core import status
 from desktop.core.money import apply_rate, format_rate, format_yuan
 from desktop.core.rules import CONDITIONS, Catalogue, RuleVersion, format_date_cn
 
-LOCKED_GRANTED = frozenset({"已审核", "已拨付"})
-LOCKED_DENIED = frozenset({"不予奖补", "已撤销"})
+LOCKED_GRANTED = status.GRANTED
+LOCKED_DENIED = status.DENIED  # a revoked award is no decision: its matter is computed anew
 UNMATCHED_CODE = "未匹配"
 
 

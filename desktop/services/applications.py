@@ -6,15 +6,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from desktop.core import status
 from desktop.core.creditcode import validate_credit_code
 from desktop.core.errors import Conflict, NotFound, ValidationError
-from desktop.core.money import parse_optional_amount
+from desktop.core.money import parse_optional_amount, yuan_string
 from desktop.core.rules import LEVELS, Catalogue, normalize_document
 from desktop.services.cells import parse_choice, parse_date, text_field
 from desktop.services.users import CLERK, require_role
 from desktop.storage.database import Database, now_text
-
-LOCKED_STATUSES = ("已审核", "已拨付")
 
 
 @dataclass(frozen=True)
@@ -221,9 +220,11 @@ def add_application(db: Database, item: ApplicationInput) -> int:
 
 
 def _locked_awards(db: Database, application_id: int) -> int:
+    """How many awards of the matter stand as granted decisions (while any does, it is locked)."""
     return int(
         db.scalar(
-            "SELECT count(*) FROM awards WHERE application_id = ? AND status IN ('已审核','已拨付')",
+            "SELECT count(*) FROM awards WHERE application_id = ?"
+            f" AND status IN {status.sql_list(status.GRANTED)}",
             (application_id,),
         )
     )
@@ -235,7 +236,10 @@ def update_application(db: Database, application_id: int, item: ApplicationInput
     if old is None:
         raise NotFound(f"奖补事项{application_id}不存在")
     if _locked_awards(db, application_id):
-        raise Conflict("该事项的核定结果已审核，不能修改；如确需更正，请先撤销审核")
+        raise Conflict(
+            "该事项的核定结果已审核，不能修改；如确需更正，请先撤销审核（写明理由），"
+            "再修改事项并重新计算，生成新的草稿后重新审核"
+        )
     clash = db.scalar(
         "SELECT id FROM applications WHERE identity_key = ? AND id <> ?",
         (item.identity_key, application_id),
@@ -267,8 +271,60 @@ def update_application(db: Database, application_id: int, item: ApplicationInput
         )
         # The drafts computed from the old values are stale; the next calculation recreates them.
         db.execute(
-            "DELETE FROM awards WHERE application_id = ? AND status = '草稿'", (application_id,)
+            f"DELETE FROM awards WHERE application_id = ? AND status = '{status.DRAFT}'",
+            (application_id,),
         )
+
+
+# The fields a correction may change, as ``edit_application`` takes them (raw clerk text).
+EDITABLE_FIELDS = (
+    "rule_code",
+    "event_date",
+    "basis",
+    "level",
+    "city_document",
+    "description",
+    "same_matter_key",
+    "manual_amount",
+)
+
+
+def edit_application(db: Database, application_id: int, changes: dict[str, Any]) -> None:
+    """Correct one stored matter: ``changes`` maps fields of :data:`EDITABLE_FIELDS` to what the
+    clerk wrote (``None`` keeps the stored value; ``""`` clears an optional one). The whole matter
+    is validated again, as on entry. Refused while an award of it stands as granted: revoke first."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"不能修改的字段：{'、'.join(sorted(unknown))}", field="字段")
+    old = db.one(
+        "SELECT ap.*, e.credit_code FROM applications ap JOIN enterprises e"
+        " ON e.id = ap.enterprise_id WHERE ap.id = ?",
+        (application_id,),
+    )
+    if old is None:
+        raise NotFound(f"奖补事项{application_id}不存在")
+    stored: dict[str, Any] = {
+        "rule_code": old["rule_code"],
+        "event_date": old["event_date"],
+        "basis": None if old["basis_fen"] is None else yuan_string(old["basis_fen"]),
+        "level": old["level"],
+        "city_document": old["city_document"],
+        "description": old["description"],
+        "same_matter_key": old["same_matter_key"],
+        "manual_amount": None
+        if old["manual_amount_fen"] is None
+        else yuan_string(old["manual_amount_fen"]),
+    }
+    merged = {k: (stored[k] if changes.get(k) is None else changes[k]) for k in EDITABLE_FIELDS}
+    from desktop.services.catalogue import load_catalogue
+
+    item = parse_application(
+        credit_code=old["credit_code"],
+        registry=registry_index(db),
+        catalogue=load_catalogue(db),
+        **merged,
+    )
+    update_application(db, application_id, item)
 
 
 def delete_application(db: Database, application_id: int) -> None:
@@ -280,7 +336,7 @@ def delete_application(db: Database, application_id: int) -> None:
         raise Conflict("该事项的核定结果已审核，不能删除")
     with db.transaction():
         decided = db.scalar(
-            "SELECT count(*) FROM awards WHERE application_id = ? AND status <> '草稿'",
+            f"SELECT count(*) FROM awards WHERE application_id = ? AND status <> '{status.DRAFT}'",
             (application_id,),
         )
         if decided:

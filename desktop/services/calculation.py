@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from desktop.core import status
 from desktop.core.engine import (
     Application,
     AwardKey,
@@ -172,7 +173,8 @@ def compute_year(
     decisions: dict[int, dict[AwardKey, Decision]] = defaultdict(dict)
     for r in db.conn.execute(
         "SELECT a.enterprise_id, a.application_id, a.rule_code, a.installment_no, a.status, a.amount_fen"
-        " FROM temp.calc_enterprises c JOIN awards a ON a.enterprise_id = c.id WHERE a.status <> '草稿'"
+        " FROM temp.calc_enterprises c JOIN awards a ON a.enterprise_id = c.id"
+        f" WHERE a.status IN {status.sql_list(status.GRANTED | status.DENIED)}"
     ):
         decisions[r[0]][(r[1], r[2], r[3])] = Decision(r[4], r[5])
 
@@ -218,7 +220,17 @@ def calculate_year(
         (r[1], r[2], r[3]): r
         for r in cursor.execute(
             "SELECT id, application_id, rule_code, installment_no, status, amount_fen, basis_fen, rule_id,"
-            " explanation, trace, after_expiry FROM awards WHERE year = ?",
+            " explanation, trace, after_expiry FROM awards WHERE year = ?"
+            f" AND status NOT IN {status.sql_list(status.SUPERSEDED)}",
+            (year,),
+        )
+    }
+    # A matter whose award was revoked gets a new draft that points back to the revoked one.
+    revoked = {
+        (r[1], r[2], r[3]): r[0]
+        for r in cursor.execute(
+            "SELECT id, application_id, rule_code, installment_no FROM awards WHERE year = ?"
+            f" AND status IN {status.sql_list(status.SUPERSEDED)} ORDER BY id",
             (year,),
         )
     }
@@ -230,9 +242,9 @@ def calculate_year(
         key = res.key
         seen.add(key)
         old = existing.get(key)
-        if old is not None and old[4] != "草稿":
+        if old is not None and old[4] != status.DRAFT:
             locked += 1
-            if old[4] in ("已审核", "已拨付"):
+            if old[4] in status.GRANTED:
                 granted += 1
                 total_fen += old[5]
             continue
@@ -266,21 +278,22 @@ def calculate_year(
             "after_expiry": after,
             "at": at,
             "user": user,
+            "supersedes": revoked.get(key),
         }
         if old is None:
             inserts.append(row)
         else:
             updates.append({**row, "id": old[0]})
-    stale = [(r[0],) for key, r in existing.items() if key not in seen and r[4] == "草稿"]
+    stale = [(r[0],) for key, r in existing.items() if key not in seen and r[4] == status.DRAFT]
     if cancel is not None and cancel.is_set():
         raise Cancelled("计算")
     with db.transaction():
         db.executemany(
             "INSERT INTO awards (application_id, enterprise_id, rule_code, rule_id, year, installment_no,"
             " basis_fen, amount_fen, computed_fen, status, explanation, trace, after_expiry, calculated_at,"
-            " calculated_by) VALUES (:application_id, :enterprise_id, :rule_code, :rule_id, :year,"
-            " :installment_no, :basis_fen, :amount_fen, :computed_fen, '草稿', :explanation, :trace,"
-            " :after_expiry, :at, :user)",
+            " calculated_by, supersedes) VALUES (:application_id, :enterprise_id, :rule_code, :rule_id,"
+            " :year, :installment_no, :basis_fen, :amount_fen, :computed_fen, '草稿', :explanation,"
+            " :trace, :after_expiry, :at, :user, :supersedes)",
             inserts,
         )
         db.executemany(
@@ -341,7 +354,7 @@ def _enterprise_context(
         (r[0], r[1], r[2]): Decision(r[3], r[4])
         for r in db.query(
             "SELECT application_id, rule_code, installment_no, status, amount_fen FROM awards"
-            " WHERE enterprise_id = ? AND status <> '草稿'",
+            f" WHERE enterprise_id = ? AND status IN {status.sql_list(status.GRANTED | status.DENIED)}",
             (enterprise_id,),
         )
     }

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "desktop.cli.admin_commands",
     "desktop.cli.policy_commands",
     "desktop.cli.key_commands",
+    "desktop.cli.office_commands",
 )
 
 

@@ -23,11 +23,29 @@ TABLE_ENTERPRISE_COLUMNS = ("统一社会信用代码", "企业名称", "所属�
 
 
 def init(db: Database, args: argparse.Namespace) -> int:
+    if args.township is not None:
+        return init_township(db, args)
     if args.demo:
         from desktop.services.demo import build_demo
 
         print(f"已生成演示数据：{build_demo(db)}")
     print(f"数据库已就绪：{db.path}（结构版本{db.user_version}）")
+    return 0
+
+
+def init_township(db: Database, args: argparse.Namespace) -> int:
+    from desktop.services.keys import installation_key
+    from desktop.services.offices import make_township
+
+    if args.demo:
+        raise DomainError("镇街数据库不能生成演示数据（演示数据含审核和拨付记录）")
+    town, changed = make_township(db, args.township)
+    key = installation_key()
+    print(
+        f"{'已设为' if changed else '已是'}{town}的镇街数据库：{db.path}（结构版本{db.user_version}）"
+    )
+    print(f"本机公钥文件：{key.public_file}（指纹 {key.fingerprint}）")
+    print(f"请将公钥文件交区工信局登记：township register {town} --key 公钥文件")
     return 0
 
 
@@ -113,7 +131,10 @@ def application_edit(db: Database, args: argparse.Namespace) -> int:
 def register(commands: Any) -> None:
     p = commands.add_parser("init", help="创建或升级数据库")
     p.add_argument("--demo", action="store_true", help="在新数据库中生成演示数据")
-    command(p, init, writes=lambda a: a.demo, opens=OPENS_OR_CREATES)
+    p.add_argument(
+        "--township", metavar="镇街名", help="建立镇街数据库（只录入、计算和上报，不审核、不拨付）"
+    )
+    command(p, init, writes=lambda a: a.demo or a.township is not None, opens=OPENS_OR_CREATES)
 
     p = commands.add_parser("import", help="导入工作簿（企业名录、四强名单、奖补事项）")
     kinds = subcommands(p, "what", "导入内容")

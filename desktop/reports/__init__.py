@@ -21,7 +21,15 @@ from desktop.core.errors import ValidationError
 from desktop.reports.common import ExportCancelled, Progress, Ticker, check_unit
 from desktop.storage.database import Database
 
-__all__ = ["REPORTS", "FORMATS", "ExportCancelled", "ExportResult", "build_report", "export_report"]
+__all__ = [
+    "REPORTS",
+    "FORMATS",
+    "ExportCancelled",
+    "ExportResult",
+    "build_report",
+    "export_report",
+    "write_report",
+]
 
 REPORTS: dict[str, str] = {
     "detail": "奖补明细表",
@@ -117,14 +125,8 @@ def export_report(
     damages an existing one. ``progress(done, total, message)`` is called per chunk of rows;
     ``cancel`` is polled at the same points. ``as_of`` is the 填报日期 (default: today).
     """
-    kind = _FORMAT_ALIASES.get(str(fmt).lower())
-    if kind is None:
-        raise ValidationError(f"导出格式“{fmt}”无效，应为 xlsx 或 pdf", field="格式")
-    out = Path(out_path)
-    if out.is_dir():
-        raise ValidationError(f"导出位置“{out}”是文件夹，请指定文件名", field="文件")
-    if not out.parent.exists():
-        raise ValidationError(f"文件夹“{out.parent}”不存在", field="文件")
+    kind = _format(fmt)
+    out = _target(out_path)
     ticker = Ticker(1, progress, cancel)
     ticker.check()
     report = build_report(
@@ -133,6 +135,39 @@ def export_report(
     from desktop.services.fingerprint import stamp_report
 
     report.stamp = stamp_report(db, report)  # export time, user, data fingerprint: in the footer
+    return write_report(report, kind, out, ticker)
+
+
+def _format(fmt: str) -> str:
+    kind = _FORMAT_ALIASES.get(str(fmt).lower())
+    if kind is None:
+        raise ValidationError(f"导出格式“{fmt}”无效，应为 xlsx 或 pdf", field="格式")
+    return kind
+
+
+def _target(out_path: str | os.PathLike[str]) -> Path:
+    out = Path(out_path)
+    if out.is_dir():
+        raise ValidationError(f"导出位置“{out}”是文件夹，请指定文件名", field="文件")
+    if not out.parent.exists():
+        raise ValidationError(f"文件夹“{out.parent}”不存在", field="文件")
+    return out
+
+
+def write_report(
+    report,
+    fmt: str,
+    out_path: str | os.PathLike[str],
+    ticker: Ticker | None = None,
+) -> ExportResult:
+    """Render a built :class:`~desktop.reports.data.Report` (with or without a stamp) as ``fmt``.
+
+    The file is written to a temporary file in the same folder and moved into place at the end,
+    so a cancelled or failed export leaves no half-written file and never damages an existing one.
+    """
+    kind = _format(fmt)
+    out = _target(out_path)
+    ticker = ticker or Ticker(1, None, None)
     rows = report.row_count
     ticker.total = max(rows, 1) + (1 if kind == "xlsx" else rows // 2 + 1)
     ticker.report(0, "已读取数据")
@@ -163,5 +198,9 @@ def export_report(
         raise
     ticker.report(ticker.total, "导出完成")
     return ExportResult(
-        path=out, rows=rows, pages=pages, warnings=warnings, fingerprint=report.stamp.fingerprint
+        path=out,
+        rows=rows,
+        pages=pages,
+        warnings=warnings,
+        fingerprint=report.stamp.fingerprint if report.stamp is not None else "",
     )

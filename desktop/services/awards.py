@@ -11,6 +11,7 @@ from typing import Any
 from desktop.core import status
 from desktop.core.errors import Conflict, NotFound, ValidationError
 from desktop.core.money import format_yuan, yuan_string
+from desktop.services.offices import require_district
 from desktop.services.users import REVIEWER, check_separation, own_awards, require_role
 from desktop.storage.database import Database, now_text
 
@@ -182,6 +183,7 @@ def approve(db: Database, year: int, award_ids: Iterable[int] | None = None) -> 
 
     录入≠审核: named awards whose matter the reviewer entered or last changed are refused; with
     ``award_ids`` None they are left as drafts and counted in ``skipped_own``."""
+    require_district(db)
     require_role(db, REVIEWER)
     skipped_own = 0
     if award_ids is None:
@@ -253,6 +255,7 @@ def _row(db: Database, award_id: int):
 
 def reject(db: Database, award_id: int, reason: str | None) -> None:
     """草稿 → 不予奖补, with the reason (required)."""
+    require_district(db)
     require_role(db, REVIEWER)
     text = _require_reason(reason, "不予奖补")
     row = _row(db, award_id)
@@ -278,6 +281,7 @@ def reject(db: Database, award_id: int, reason: str | None) -> None:
 
 def revoke(db: Database, award_id: int, reason: str | None) -> None:
     """已审核/已拨付 → 已撤销, with the reason (required); the amount stays as evidence."""
+    require_district(db)
     require_role(db, REVIEWER)
     text = _require_reason(reason, "撤销")
     row = _row(db, award_id)
@@ -300,6 +304,7 @@ def revoke(db: Database, award_id: int, reason: str | None) -> None:
 
 def reopen(db: Database, award_id: int) -> None:
     """不予奖补 → 草稿 (a rejection taken back); the next calculation recomputes it."""
+    require_district(db)
     require_role(db, REVIEWER)
     row = _row(db, award_id)
     if row["status"] != "不予奖补":
@@ -312,6 +317,7 @@ def reopen(db: Database, award_id: int) -> None:
 
 
 def mark_paid(db: Database, award_ids: Iterable[int]) -> int:
+    require_district(db)
     require_role(db, REVIEWER)
     ids = list(dict.fromkeys(int(i) for i in award_ids))
     rows = [_row(db, i) for i in ids]

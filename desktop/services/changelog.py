@@ -33,6 +33,9 @@ TABLE_LABELS = {
     "rules": "政策条款",
     "settings": "系统设置",
     "users": "用户",
+    "intake_items": "受理",
+    "office_files": "上报包与回执",
+    "office_keys": "公钥登记",
 }
 HEADERS = ("编号", "时间", "操作人", "操作", "数据", "记录", "原值", "新值")
 _ENTERPRISE_MATCHES = 200  # at most this many enterprises match a name fragment

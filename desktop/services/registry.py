@@ -303,6 +303,47 @@ def save_enterprise(
     return enterprise_id
 
 
+# The columns :func:`set_enterprise_columns` may set (an enterprise's credit code never changes).
+ENTERPRISE_COLUMNS = (
+    "name",
+    "town_id",
+    "above_scale",
+    "industry",
+    "contact",
+    "phone",
+    "bank_name",
+    "bank_account",
+    "account_name",
+)
+
+
+def set_enterprise_columns(
+    db: Database, credit_code: str, values: dict[str, Any], *, action: str
+) -> dict[str, Any]:
+    """Set some columns of one enterprise (already validated values), logged as ``action``;
+    returns the old values of the columns that changed (empty: nothing to do)."""
+    require_role(db, CLERK)
+    unknown = set(values) - set(ENTERPRISE_COLUMNS)
+    if unknown:
+        raise ValueError(f"not enterprise columns: {sorted(unknown)}")
+    row = db.one("SELECT * FROM enterprises WHERE credit_code = ?", (credit_code,))
+    if row is None:
+        raise NotFound(f"统一社会信用代码{credit_code}未在企业名录中登记")
+    changed = {k: v for k, v in values.items() if row[k] != v}
+    if not changed:
+        return {}
+    old = {k: row[k] for k in changed}
+    assignments = ", ".join(f"{k} = :{k}" for k in changed)
+    with db.transaction():
+        db.execute(
+            f"UPDATE enterprises SET {assignments}, updated_at = :at, updated_by = :user"
+            " WHERE credit_code = :code",
+            {**changed, "at": now_text(), "user": db.user, "code": credit_code},
+        )
+        db.log(action, "enterprises", credit_code, old, changed)
+    return old
+
+
 @dataclass(frozen=True)
 class EnterpriseFilter:
     text: str = ""

@@ -627,3 +627,20 @@ def test_a_package_is_an_ordinary_zip_with_manifest_data_and_signature(offices, 
     assert [m["id"] for m in data["matters"]] == [1, 2, 3]
     assert data["matters"][0]["attachments"] == []
     assert signature["fingerprint"] in town.ok("keys", "show")
+
+
+def test_a_town_change_carries_only_what_the_town_changed(offices, tmp_path):
+    district, town = offices
+    district.ok("package", "import", str(_package(town, tmp_path / "p1.sqpkg")))
+    first = _items(district)[0]["编号"]
+    district.ok("intake", "accept", str(first))
+    district.ok("application", "edit", "1", "--basis", "900000")  # the district's own correction
+    town.ok("application", "edit", "1", "--description", "补充到账凭证号")
+    district.ok("package", "import", str(_package(town, tmp_path / "p2.sqpkg")))
+    change = next(i for i in _items(district) if i["类别"] == "事项变更")
+    assert change["内容"] == "事项说明：第0号测试事项 → 补充到账凭证号"
+    district.ok("intake", "accept", str(change["编号"]))
+    conn = sqlite3.connect(str(district.db))
+    row = conn.execute("SELECT basis_fen, description FROM applications WHERE id = 1").fetchone()
+    conn.close()
+    assert row == (90_000_000, "补充到账凭证号")

@@ -492,11 +492,11 @@ def _accept_matter(db: Database, item: IntakeItem) -> str:
     return f"已受理为区级事项{app_id}"
 
 
-def _edit_values(rec: dict[str, Any]) -> dict[str, Any]:
-    """A reported matter as ``edit_application`` takes it (``""`` clears a field)."""
+def _edit_values(changes: dict[str, Any]) -> dict[str, Any]:
+    """Changed fields of a reported matter as ``edit_application`` takes them (``""`` clears
+    a field; the fields not named stay as the district has them)."""
     out: dict[str, Any] = {}
-    for field in MATTER_FIELDS:
-        value = rec.get(field)
+    for field, value in changes.items():
         if field.endswith("_fen"):
             value = None if value is None else yuan_string(int(value))
         key = {"basis_fen": "basis", "manual_amount_fen": "manual_amount"}.get(field, field)
@@ -519,7 +519,7 @@ def _accept_change(db: Database, item: IntakeItem) -> str:
         raise Conflict(f"受理编号{item.id}不能受理：{item.problem}；请退回并写明理由")
     assert item.application_id is not None
     revoked = _revoke_first(db, item, f"{item.town}上报的事项更正已受理（受理编号{item.id}）")
-    edit_application(db, item.application_id, _edit_values(item.matter))
+    edit_application(db, item.application_id, _edit_values(item.payload["changes"]))
     return f"{revoked}区级事项{item.application_id}已按镇街上报更正，待重新计算"
 
 

@@ -36,6 +36,7 @@ from desktop.services.catalogue import load_catalogue
 from desktop.services.offices import (
     ENTERPRISE_FIELDS,
     GENESIS,
+    MATTER_FIELDS,
     apply_enterprise_fields,
     check_enterprise_record,
     check_target,
@@ -429,24 +430,49 @@ def _queue_matter(
         return
     before = intake.application_record(db, app_id)
     assert before is not None
-    if before == {k: m.get(k) for k in before}:
+    base = _town_base(db, town, m["id"])
+    changes = {
+        f: m.get(f)
+        for f in MATTER_FIELDS
+        if (base is None or m.get(f) != base.get(f)) and m.get(f) != before[f]
+    }
+    if not changes and m["credit_code"] == before["credit_code"]:
         if pending:
-            intake.close_pending(db, pending, intake.SUPERSEDED, "镇街已改回与区级事项一致")
+            intake.close_pending(db, pending, intake.SUPERSEDED, "镇街已改回，与区级事项无差异")
         report.unchanged_matters += 1
         return
-    problem = None
+    merged = {**before, **changes}
     if before["credit_code"] != m["credit_code"]:
         problem = "事项所属企业已改变，区级不能直接更正；请退回，由镇街作为新事项上报"
     else:
-        problem = intake.matter_problem(db, m, registry, catalogue, application_id=app_id)
+        problem = intake.matter_problem(db, merged, registry, catalogue, application_id=app_id)
+    payload = {"matter": merged, "before": before, "changes": changes, "base": base, "reported": m}
     report.items.append(
         intake.add_item(
             db, intake.MATTER_CHANGE, credit_code=m["credit_code"], enterprise_name=name,
-            payload={"matter": m, "before": before}, town=town, package_id=package_id,
-            town_matter_id=m["id"], application_id=app_id, problem=problem, replaces=pending,
+            payload=payload, town=town, package_id=package_id, town_matter_id=m["id"],
+            application_id=app_id, problem=problem, replaces=pending,
         )
     )  # fmt: skip
     report.changed_matters += 1
+
+
+def _town_base(db: Database, town: int, matter_id: int) -> dict[str, Any] | None:
+    """What the town last reported of a matter as the district took it in: a change carries only
+    the fields the town changed since, never the district's own corrections back."""
+    for row in db.query(
+        "SELECT state, payload FROM intake_items WHERE town_id = ? AND town_matter_id = ?"
+        " AND kind IN (?, ?) AND state IN (?, ?, ?) ORDER BY id DESC",
+        (town, matter_id, intake.MATTER, intake.MATTER_CHANGE, intake.PENDING, intake.ACCEPTED,
+         intake.RETURNED),
+    ):  # fmt: skip
+        payload = json.loads(row["payload"])
+        if row["state"] == intake.PENDING:
+            if "base" in payload:
+                return payload["base"]
+            continue
+        return payload.get("reported") or payload["matter"]
+    return None
 
 
 def _withdraw_matter(

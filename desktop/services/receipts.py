@@ -273,7 +273,7 @@ class Outcome:
         what = f"事项{self.town_matter_id}（{self.enterprise_name or '本镇街已删除'}{'，' + self.matter if self.matter else ''}）"
         kind = "" if self.kind == intake.MATTER else f"（{self.kind}）"
         text = f"{what}：{self.outcome}{kind}"
-        if self.district_matter_id is not None and self.outcome == "受理":
+        if self.district_matter_id is not None:
             text += f"，区级事项编号{self.district_matter_id}"
             if self.award_status:
                 text += f"，核定 {format_yuan(self.award_fen or 0)} 元（{self.award_status}）"

@@ -1,4 +1,4 @@
-"""The main window: navigation between the six views, the shared year, the database file menu."""
+"""The main window: navigation between the views, the shared year, the database file menu."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ VIEWS = (
     ("核定与审核", "desktop.ui.awards_view", "AwardsView"),
     ("政策规则", "desktop.ui.policy_view", "PolicyView"),
     ("统计", "desktop.ui.stats_view", "StatsView"),
+    ("受理", "desktop.ui.intake_view", "IntakeView"),
 )
 MAX_RECENT = 8
 FIRST_YEAR = 2021
@@ -151,12 +152,25 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "导入奖补事项…", lambda: self._import("奖补事项"))
         self._action(file_menu, "导出报表…", self.export_report, QKeySequence("Ctrl+E"))
         file_menu.addSeparator()
+        self._office_actions(file_menu)
+        file_menu.addSeparator()
         self._action(file_menu, "退出", self.close, QKeySequence.StandardKey.Quit)
         system_menu = self.menuBar().addMenu("系统(&S)")
         self._action(system_menu, "变更日志…", self.show_change_log)
         self._action(system_menu, "数据库检查…", self.check_database)
         help_menu = self.menuBar().addMenu("帮助(&H)")
         self._action(help_menu, "关于", self.about)
+
+    def _office_actions(self, menu) -> None:
+        from desktop.ui import office_flow as flow
+
+        for text, dialog in (
+            ("导出上报包…", flow.export_package_dialog),
+            ("导入上报包…", flow.import_package_dialog),
+            ("导入回执…", flow.import_receipt_dialog),
+            ("导入市级下达清单…", flow.import_city_dialog),
+        ):
+            self._action(menu, text, lambda d=dialog: d(self.ctx, self))
 
     def _update_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -644,3 +644,19 @@ def test_a_town_change_carries_only_what_the_town_changed(offices, tmp_path):
     row = conn.execute("SELECT basis_fen, description FROM applications WHERE id = 1").fetchone()
     conn.close()
     assert row == (90_000_000, "补充到账凭证号")
+
+
+def test_a_matter_of_an_enterprise_registered_under_another_town_is_still_reported(
+    offices, tmp_path
+):
+    district, town = offices
+    town.ok("import", "enterprises", str(write_enterprises(
+        tmp_path / "moved.xlsx", [enterprise_row(8, 所属镇街="齐都镇")]
+    )))  # fmt: skip
+    town.ok("import", "applications", str(write_records(
+        tmp_path / "a.xlsx", APPLICATION_HEADERS, [application_row(8)]
+    )))  # fmt: skip
+    district.ok("package", "import", str(_package(town, tmp_path / "p1.sqpkg")))
+    assert code(8) in {i["统一社会信用代码"] for i in _items(district)}
+    towns = {e["统一社会信用代码"]: e["所属镇街"] for e in district.json("list", "enterprises")}
+    assert towns[code(8)] == "齐都镇"

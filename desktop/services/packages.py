@@ -119,22 +119,17 @@ def _resend(db: Database, town: int, town_name: str, sequence: int, out: Path) -
 def _changes(db: Database, town_name: str) -> tuple[list[dict], list[dict], list[int]]:
     """(enterprises with their base, matters, withdrawn matter ids) that differ from what was sent."""
     sent_e, sent_m = _sync_state(db, "enterprise"), _sync_state(db, "matter")
+    rows = db.query(_MATTER_SQL + " ORDER BY ap.id")
+    # The town's own enterprises, and any other one a matter names (registered here under
+    # another town, e.g. one that moved): the district needs it to take the matter.
     records = enterprise_records(db, "WHERE t.name = ? ORDER BY e.credit_code", (town_name,))
+    for code in sorted({r["credit_code"] for r in rows} - set(records)):
+        records.update(enterprise_records(db, "WHERE e.credit_code = ?", (code,)))
     enterprises = [
         {"record": rec, "base": _loads(sent_e[code]["base"]) if code in sent_e else None}
-        for code, rec in records.items()
+        for code, rec in sorted(records.items())
         if code not in sent_e or _loads(sent_e[code]["sent"]) != rec
     ]
-    rows = db.query(_MATTER_SQL + " ORDER BY ap.id")
-    foreign = [r for r in rows if r["town"] != town_name]
-    if foreign:
-        shown = "；".join(
-            f"事项{r['id']}（{r['enterprise_name']}，{r['town']}）" for r in foreign[:5]
-        )
-        raise Conflict(
-            f"有{len(foreign)}个事项的企业不属于{town_name}，不能上报：{shown}；"
-            "请核对企业的所属镇街，或删除这些事项"
-        )
     matters = []
     for row in rows:
         rec = matter_record(row)
@@ -324,8 +319,6 @@ def _check_content(db: Database, town_name: str, data: Any) -> tuple[list, list,
             clean = check_enterprise_record(db, rec)
         except ValidationError as exc:
             raise _refuse(f"企业{rec.get('credit_code')}（{rec.get('name')}）：{exc}") from exc
-        if clean["town"] != town_name:
-            raise _refuse(f"企业{clean['name']}的所属镇街为{clean['town']}，不属于{town_name}")
         base = entry.get("base")
         checked.append((clean, base if isinstance(base, dict) else None))
     known = {r["credit_code"] for r, _b in checked} | set(registry_index(db))

@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
         window.go_to(title)
         save(window, f"{number:02d}-{title}")
     window.go_to("受理")
-    save(window, "06b-受理")
+    save(window, "21-受理")
 
     # 企业名录: search, the form (both tabs), a wrong check digit.
     enterprises = window.go_to("企业名录")

@@ -63,6 +63,7 @@ CREATE INDEX intake_items_application ON intake_items(application_id);
 ALTER TABLE applications ADD COLUMN origin_town_id INTEGER REFERENCES towns(id);
 ALTER TABLE applications ADD COLUMN origin_package_id INTEGER REFERENCES office_files(id);
 ALTER TABLE applications ADD COLUMN origin_matter_id INTEGER;
+CREATE INDEX applications_origin ON applications(origin_town_id, origin_matter_id);
 
 -- At a township: what was last sent of each enterprise and matter (a package carries what
 -- differs), and the district's record of each enterprise as the last receipt gave it.

@@ -114,7 +114,7 @@ class Opened:
         if self.public_key != public_key_hex:
             raise _refused(
                 self.label,
-                f"签名密钥（指纹{_safe_fingerprint(self.public_key)}）与本机为{who}登记的公钥"
+                f"签名密钥（指纹{safe_fingerprint(self.public_key)}）与本机为{who}登记的公钥"
                 f"（指纹{signatures.fingerprint(public_key_hex)}）不符",
             )
         if not signatures.verify(
@@ -138,7 +138,8 @@ class Opened:
             raise _refused(self.label, f"文件第{where + 1}字节起与签名的内容不一致（文件已被改动）")
 
 
-def _safe_fingerprint(public_key_hex: str) -> str:
+def safe_fingerprint(public_key_hex: str) -> str:
+    """The fingerprint of a key as a file claims it, or 无法识别 for one that is not a key."""
     try:
         return signatures.fingerprint(public_key_hex)
     except ValueError:

@@ -351,6 +351,8 @@ def matter_problem(
         item = parse_matter(rec, registry, catalogue)
     except ValidationError as exc:
         return str(exc)
+    except (TypeError, ValueError):  # a value of the wrong type in the file
+        return "事项数据格式不正确（金额或日期无法识别）"
     clash = db.scalar(
         "SELECT id FROM applications WHERE identity_key = ? AND id IS NOT ?",
         (item.identity_key, application_id),
@@ -428,9 +430,10 @@ def accept(db: Database, item_ids: Iterable[int]) -> list[Decision]:
     items = [_pending(db, i) for i in ids]
     _check_roles(db, items)
     done = []
+    context = _Context(db)
     with db.transaction():
         for item in items:
-            text = _ACCEPT[item.kind](db, item)
+            text = _ACCEPT[item.kind](db, item, context)
             db.execute(
                 "UPDATE intake_items SET state = ?, decided_at = ?, decided_by = ? WHERE id = ?",
                 (ACCEPTED, now_text(), db.user, item.id),
@@ -467,10 +470,31 @@ def return_item(db: Database, item_id: int, reason: str | None) -> IntakeItem:
     return get_item(db, item.id)
 
 
-def _accept_matter(db: Database, item: IntakeItem) -> str:
+class _Context:
+    """The registry and the catalogue, read once for a batch of acceptances."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._registry: dict[str, tuple[int, str]] | None = None
+        self._catalogue: Any = None
+
+    @property
+    def registry(self) -> dict[str, tuple[int, str]]:
+        if self._registry is None:
+            self._registry = registry_index(self._db)
+        return self._registry
+
+    @property
+    def catalogue(self) -> Any:
+        if self._catalogue is None:
+            self._catalogue = load_catalogue(self._db)
+        return self._catalogue
+
+
+def _accept_matter(db: Database, item: IntakeItem, context: _Context) -> str:
     if item.problem:
         raise Conflict(f"受理编号{item.id}不能受理：{item.problem}；请退回并写明理由")
-    registry, catalogue = registry_index(db), load_catalogue(db)
+    registry, catalogue = context.registry, context.catalogue
     try:
         parsed = parse_matter(item.matter, registry, catalogue)
     except ValidationError as exc:
@@ -514,7 +538,7 @@ def _revoke_first(db: Database, item: IntakeItem, why: str) -> str:
     return f"核定结果{award}已撤销（{why}），"
 
 
-def _accept_change(db: Database, item: IntakeItem) -> str:
+def _accept_change(db: Database, item: IntakeItem, _context: _Context) -> str:
     if item.problem:
         raise Conflict(f"受理编号{item.id}不能受理：{item.problem}；请退回并写明理由")
     assert item.application_id is not None
@@ -523,13 +547,13 @@ def _accept_change(db: Database, item: IntakeItem) -> str:
     return f"{revoked}区级事项{item.application_id}已按镇街上报更正，待重新计算"
 
 
-def _accept_withdrawal(db: Database, item: IntakeItem) -> str:
+def _accept_withdrawal(db: Database, item: IntakeItem, _context: _Context) -> str:
     assert item.application_id is not None
     delete_application(db, item.application_id)
     return f"区级事项{item.application_id}已删除"
 
 
-def _accept_enterprise(db: Database, item: IntakeItem) -> str:
+def _accept_enterprise(db: Database, item: IntakeItem, _context: _Context) -> str:
     fields = item.payload.get("fields", {})
     apply_enterprise_fields(
         db, item.credit_code, {f: v["town"] for f, v in fields.items()}, action="受理镇街企业信息"
@@ -537,7 +561,7 @@ def _accept_enterprise(db: Database, item: IntakeItem) -> str:
     return "已采用镇街的" + "、".join(FIELD_LABELS[f] for f in fields)
 
 
-def _accept_city(db: Database, item: IntakeItem) -> str:
+def _accept_city(db: Database, item: IntakeItem, _context: _Context) -> str:
     assert item.application_id is not None
     p = item.payload
     current = db.scalar("SELECT basis_fen FROM applications WHERE id = ?", (item.application_id,))

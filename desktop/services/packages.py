@@ -504,11 +504,9 @@ def import_package(db: Database, path: str | Path, *, backup: bool = True) -> Pa
         raise _refuse(f"上报包来自“{town_name}”，该镇街不在本机的镇街表中") from exc
     key = registered_key(db, town)
     if key is None:
-        from desktop.core.signatures import fingerprint
-
         raise _refuse(
             f"{town_name}尚未在本机登记公钥（township register {town_name} --key 公钥文件）；"
-            f"此包的签名密钥指纹为{fingerprint(opened.public_key) if len(opened.public_key) == 64 else '无法识别'}，"
+            f"此包的签名密钥指纹为{exchange.safe_fingerprint(opened.public_key)}，"
             "登记前请与镇街电话核对"
         )
     opened.verify(key.public_key, town_name)

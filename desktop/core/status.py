@@ -65,3 +65,12 @@ def counts_as_granted(status: str, amount_fen: int) -> bool:
     """Whether an award row is money given or due (reports' 合计, budgets): a draft with an
     amount, or a granted decision; never a 0, a 不予奖补 or a 已撤销."""
     return amount_fen > 0 and status not in DENIED and status not in SUPERSEDED
+
+
+NOTHING_DUE = "核定为0"
+
+
+def shown(status: str, amount_fen: int) -> str:
+    """The status as an official list prints it: a draft that came out at 0 is no draft awaiting
+    review but a result that gives nothing (核定为0); every other status as it is."""
+    return NOTHING_DUE if status == DRAFT and amount_fen == 0 else status

@@ -370,6 +370,55 @@ class ApplicationRow:
     preview_text: str
     method: str | None
     complete: bool = True
+    award_status: str | None = None  # where the matter's award stands (None: not calculated)
+    locked: bool = False  # an award of it stands granted: revoke before editing
+    decided: bool = False  # a decision is on record: it cannot be deleted
+
+
+# Which status speaks for a matter with several awards (a revoked one and its correction,
+# installments): a standing grant first, then a pending draft, then the decisions that ended it.
+_MATTER_ORDER = (
+    status.PAID,
+    status.APPROVED,
+    status.IN_REVIEW,
+    status.PAYMENT_FAILED,
+    status.DRAFT,
+    status.REJECTED,
+    status.REVOKED,
+)
+
+
+def matter_statuses(db: Database, application_ids: list[int]) -> dict[int, tuple[str, bool, bool]]:
+    """``{application_id: (status, locked, decided)}`` for the matters that have awards: the status
+    that speaks for the matter, whether a granted award locks it, whether any decision is on
+    record (so it cannot be deleted)."""
+    found: dict[int, set[str]] = {}
+    for start in range(0, len(application_ids), 500):
+        chunk = application_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.query(
+            f"SELECT DISTINCT application_id, status FROM awards WHERE application_id IN ({marks})",
+            chunk,
+        ):
+            found.setdefault(row["application_id"], set()).add(row["status"])
+    return {
+        app_id: (
+            next(s for s in _MATTER_ORDER if s in statuses),
+            bool(statuses & status.GRANTED),
+            bool(statuses - {status.DRAFT}),
+        )
+        for app_id, statuses in found.items()
+    }
+
+
+def _with_statuses(db: Database, rows: list[ApplicationRow]) -> list[ApplicationRow]:
+    known = matter_statuses(db, [r.id for r in rows])
+    return [
+        replace(r, award_status=known[r.id][0], locked=known[r.id][1], decided=known[r.id][2])
+        if r.id in known
+        else r
+        for r in rows
+    ]
 
 
 _NOT_CALCULATED = "尚未计算"
@@ -383,6 +432,7 @@ JOIN enterprises e ON e.id = ap.enterprise_id
 JOIN towns t ON t.id = e.town_id
 LEFT JOIN awards aw ON aw.id = (
     SELECT a2.id FROM awards a2 WHERE a2.application_id = ap.id AND a2.installment_no = 0
+    AND a2.status <> '""" + status.REVOKED + """'
     ORDER BY a2.amount_fen DESC, a2.id LIMIT 1)
 """
 
@@ -418,7 +468,7 @@ def list_applications(db: Database, year: int) -> list[ApplicationRow]:
             (f"{year}-01-01", f"{year}-12-31"),
         )
     ]
-    return _with_previews(db, rows)
+    return _with_statuses(db, _with_previews(db, rows))
 
 
 def _with_previews(db: Database, rows: list[ApplicationRow]) -> list[ApplicationRow]:
@@ -447,4 +497,4 @@ def get_application(db: Database, application_id: int) -> ApplicationRow:
     row = db.one(_LIST_SQL + " WHERE ap.id = ?", (application_id,))
     if row is None:
         raise NotFound(f"奖补事项{application_id}不存在")
-    return _with_previews(db, [_application_row(row)])[0]
+    return _with_statuses(db, _with_previews(db, [_application_row(row)]))[0]

@@ -41,6 +41,8 @@ class AwardView:
     event_date: str
     reviewed_by: str | None
     reviewed_at: str | None
+    supersedes: int | None = None  # the revoked award this draft corrects
+    superseded_by: int | None = None  # the award that corrects this revoked one
 
     @property
     def granted_fen(self) -> int:
@@ -70,12 +72,15 @@ SELECT a.id, a.application_id, a.enterprise_id, e.credit_code, e.name AS enterpr
        COALESCE(r.name, (SELECT r2.name FROM rules r2 WHERE r2.code = a.rule_code ORDER BY r2.id DESC LIMIT 1), '')
            AS rule_name,
        a.year, a.installment_no, a.basis_fen, a.amount_fen, a.status, a.explanation, a.after_expiry,
-       a.decision_reason, ap.event_date, a.reviewed_by, a.reviewed_at
+       a.decision_reason, ap.event_date, a.reviewed_by, a.reviewed_at, a.supersedes,
+       sb.by_id AS superseded_by
 FROM awards a
 JOIN enterprises e ON e.id = a.enterprise_id
 JOIN towns t ON t.id = e.town_id
 JOIN applications ap ON ap.id = a.application_id
 LEFT JOIN rules r ON r.id = a.rule_id
+LEFT JOIN (SELECT supersedes AS sid, max(id) AS by_id FROM awards WHERE supersedes IS NOT NULL
+           GROUP BY supersedes) sb ON sb.sid = a.id
 """
 
 
@@ -100,6 +105,8 @@ def _view(r) -> AwardView:
         r["event_date"],
         r["reviewed_by"],
         r["reviewed_at"],
+        r["supersedes"],
+        r["superseded_by"],
     )
 
 
@@ -235,6 +242,17 @@ def approve(db: Database, year: int, award_ids: Iterable[int] | None = None) -> 
         sum(r["amount_fen"] for r in to_approve),
         skipped_own,
     )
+
+
+def zero_drafts(awards: Iterable[AwardView]) -> list[tuple[str, int]]:
+    """The drafts that came out at 0, grouped by why: ``[(reason, count)]``, most frequent first.
+    They need no approval (nothing is due) and stay drafts until a decision or a recalculation."""
+    reasons: dict[str, int] = {}
+    for award in awards:
+        if award.status == status.DRAFT and award.amount_fen == 0:
+            reason = (award.explanation or "").strip() or "未满足条件"
+            reasons[reason] = reasons.get(reason, 0) + 1
+    return sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _require_reason(reason: str | None, what: str) -> str:

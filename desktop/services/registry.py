@@ -401,6 +401,32 @@ def enterprises_by_ids(db: Database, ids: list[int]) -> dict[int, Enterprise]:
     return out
 
 
+# The registry's columns a list may be sorted by, as SQL expressions (names are fixed words).
+SORTABLE_FIELDS = {
+    "credit_code": "e.credit_code",
+    "name": "e.name",
+    "town": "t.sort_order",
+    "above_scale": "e.above_scale",
+    "industry": "e.industry",
+    "contact": "e.contact",
+    "phone": "e.phone",
+}
+
+
+def enterprise_sort_values(db: Database, ids: list[int], field: str) -> list[Any]:
+    """One value per id (in the order of ``ids``) to sort a registry list by ``field``, in one
+    query, so sorting 100,000 rows never fetches them page by page."""
+    expression = SORTABLE_FIELDS[field]
+    cursor = db.conn.cursor()
+    cursor.row_factory = None
+    values = dict(
+        cursor.execute(
+            f"SELECT e.id, {expression} FROM enterprises e JOIN towns t ON t.id = e.town_id"
+        ).fetchall()
+    )
+    return [values.get(i) for i in ids]
+
+
 class EnterpriseIndex:
     """The registry's searchable columns in display order, held in memory for search-as-you-type.
 

@@ -52,6 +52,13 @@ def list_years(db: Database) -> list[int]:
     return [r[0] for r in db.query("SELECT DISTINCT year FROM siqiang_list ORDER BY year")]
 
 
+def previous_list_missing(db: Database, year: int) -> bool:
+    """True when ``year`` has a 四强 list but ``year - 1`` has none — the first year of a new
+    database: every member then looks 新列入 (LZ41-3, first time listed), which may be wrong."""
+    years = set(list_years(db))
+    return year in years and year - 1 not in years
+
+
 def plan_replacement(db: Database, year: int, enterprise_ids: set[int]) -> ListChange:
     current = {m.enterprise_id: m for m in members(db, year)}
     added_ids = enterprise_ids - set(current)

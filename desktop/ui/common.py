@@ -6,12 +6,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QTableView,
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import DomainError
 from desktop.storage.database import Database
 from desktop.ui import messages
+from desktop.ui.tables import RecordTable, configure
 from desktop.ui.tasks import Task, Work, run_task
 
 T = TypeVar("T")
@@ -43,11 +42,18 @@ class AppContext(QObject):
     yearChanged = Signal(int)
     dataChanged = Signal(object)  # frozenset of what changed
 
-    def __init__(self, db: Database, year: int, window: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        year: int,
+        window: QWidget | None = None,
+        settings: QSettings | None = None,
+    ) -> None:
         super().__init__()
         self.db = db
         self.year = year
         self.window = window
+        self.settings = settings  # where tables remember their column widths (None: nowhere)
 
     @property
     def db_path(self) -> Path:
@@ -156,42 +162,40 @@ def make_table(
     parent: QWidget | None = None,
     *,
     widths: Sequence[float] | None = None,
-    sortable: bool = False,
+    sortable: bool = True,
     multi: bool = False,
     stretch_last: bool = True,
-) -> QTableView:
-    view = QTableView(parent)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(
-        QAbstractItemView.SelectionMode.ExtendedSelection
-        if multi
-        else QAbstractItemView.SelectionMode.SingleSelection
-    )
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
+    name: str = "",
+    settings: QSettings | None = None,
+) -> RecordTable:
+    """A :class:`RecordTable` over ``model``: sortable by every column through its proxy, rows
+    selected as records, widths from the model's columns (remembered under ``name``)."""
+    view = RecordTable(model, parent, name=name, settings=settings, sortable=False)
     if sortable:  # no arrow until the clerk sorts: rows arrive in the service's order
         view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    view.setSortingEnabled(sortable)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
-    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    view.verticalHeader().setVisible(False)
-    header = view.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
-    header.setStretchLastSection(stretch_last)
-    header.setMinimumSectionSize(40)
-    if widths is None and hasattr(model, "columns"):
-        widths = [c.width for c in model.columns]
-    if widths is None and hasattr(model, "COLUMNS"):
-        widths = [c.width for c in model.COLUMNS]
-    for i, chars in enumerate(widths or ()):
-        view.setColumnWidth(i, char_width(view, chars))
+        view.setSortingEnabled(True)
+    columns = getattr(model, "columns", None) or getattr(model, "COLUMNS", None) or ()
+    if widths is None:
+        widths = [c.width for c in columns]
+    minimums = [
+        c.shrink_to if getattr(c, "shrink_to", None) is not None else c.width for c in columns
+    ]
+    if len(minimums) != len(widths):
+        minimums = list(widths)
+    configure(
+        view,
+        multi=multi,
+        stretch_last=stretch_last,
+        widths=[char_width(view, w) for w in widths],
+        minimums=[char_width(view, w) for w in minimums],
+    )
     return view
 
 
 def selected_rows(view: QTableView) -> list[int]:
+    """The selected rows of ``view`` as rows of its source model (never proxy positions)."""
+    if isinstance(view, RecordTable):
+        return sorted(view.source_rows())
     return sorted({i.row() for i in view.selectionModel().selectedRows()})
 
 

@@ -26,6 +26,7 @@ from desktop.core.errors import DomainError
 from desktop.storage.database import Database
 from desktop.ui import messages
 from desktop.ui.common import AppContext, View
+from desktop.ui.tables import RecordTable
 from desktop.ui.theme import SETTINGS_APP
 
 # (title, module, class): views are imported and built when first shown.
@@ -115,6 +116,8 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel()
         self.year_label = QLabel()
         self.user_label = QLabel()
+        self.selection_label = QLabel()  # the selected rows' count and amount (like Excel)
+        self.statusBar().addPermanentWidget(self.selection_label)
         self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.year_label)
         self.statusBar().addPermanentWidget(self.db_label)
@@ -155,10 +158,25 @@ class MainWindow(QMainWindow):
         self._office_actions(file_menu)
         file_menu.addSeparator()
         self._action(file_menu, "退出", self.close, QKeySequence.StandardKey.Quit)
+        view_menu = self.menuBar().addMenu("视图(&V)")
+        for number, (title, _module, _cls) in enumerate(VIEWS, start=1):
+            self._action(
+                view_menu, title, lambda t=title: self.go_to(t), QKeySequence(f"Ctrl+{number}")
+            )
+        view_menu.addSeparator()
+        self.find_action = self._action(
+            view_menu, "查找", self.focus_search, QKeySequence.StandardKey.Find
+        )
+        self.recalc_action = self._action(
+            view_menu, "重新计算本年度", self.recalculate, QKeySequence(Qt.Key.Key_F5)
+        )
         system_menu = self.menuBar().addMenu("系统(&S)")
         self._action(system_menu, "变更日志…", self.show_change_log)
         self._action(system_menu, "数据库检查…", self.check_database)
         help_menu = self.menuBar().addMenu("帮助(&H)")
+        self.manual_action = self._action(
+            help_menu, "使用说明", self.show_manual, QKeySequence(Qt.Key.Key_F1)
+        )
         self._action(help_menu, "关于", self.about)
 
     def _office_actions(self, menu) -> None:
@@ -205,7 +223,7 @@ class MainWindow(QMainWindow):
         year = int(saved) if saved and int(saved) in years else default_year(db)
         if year not in years:
             years = sorted(set(years) | {year})
-        self.ctx = AppContext(db, year, self)
+        self.ctx = AppContext(db, year, self, self.settings)
         self.year_combo.blockSignals(True)
         self.year_combo.clear()
         for y in years:
@@ -275,6 +293,8 @@ class MainWindow(QMainWindow):
         if not path:
             return
         target = Path(path)
+        if target.suffix.lower() not in (".db", ".sqlite"):  # 打开数据库 lists *.db files
+            target = target.with_name(target.name + ".db")
         if target.exists():
             messages.show_info(
                 self,
@@ -375,13 +395,41 @@ class MainWindow(QMainWindow):
             view = view_class(self.ctx, self.stack)
             self.views[title] = view
             self.stack.addWidget(view)
+            for table in view.findChildren(RecordTable):
+                table.summaryChanged.connect(self._show_selection)
         return self.views[title]
+
+    def _show_selection(self, text: str) -> None:
+        self.selection_label.setText(text)
+
+    def current_view(self) -> View | None:
+        widget = self.stack.currentWidget()
+        return widget if isinstance(widget, View) else None
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the current view's search box, its text selected for typing over."""
+        search = getattr(self.current_view(), "search", None)
+        if search is not None:
+            search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            search.selectAll()
+
+    def recalculate(self):
+        """F5: recalculate the year (the 核定与审核 view does it, whichever view is shown)."""
+        return self.view("核定与审核").recalculate()
+
+    def show_manual(self):
+        from desktop.ui.manual import open_manual
+
+        self._manual = open_manual(self)
+        return self._manual
 
     def show_view(self, row: int) -> None:
         if not (0 <= row < len(VIEWS)):
             return
         view = self.view(VIEWS[row][0])
         self.stack.setCurrentWidget(view)
+        tables = view.findChildren(RecordTable)
+        self.selection_label.setText(tables[0].summary() if tables else "")
         if self.nav.currentRow() != row:
             self.nav.blockSignals(True)
             self.nav.setCurrentRow(row)

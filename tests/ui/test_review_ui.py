@@ -31,16 +31,7 @@ def review(qtbot, window, small_db):
 
 
 def select(view, *award_ids):
-    view.table.clearSelection()
-    mode = view.table.selectionModel()
-    from PySide6.QtCore import QItemSelectionModel
-
-    for row in range(view.model.rowCount()):
-        if view.model.row(row).id in award_ids:
-            mode.select(
-                view.model.index(row, 0),
-                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
-            )
+    view.select_ids(award_ids)
 
 
 def test_recalculation_fills_the_table_and_the_totals(review):

@@ -6,12 +6,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer
+from PySide6.QtCore import QStringListModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QFrame,
@@ -28,6 +26,7 @@ from desktop.core.money import format_rate, format_yuan, parse_amount
 from desktop.core.rules import LEVELS, METHODS, RuleVersion
 from desktop.ui import messages, theme
 from desktop.ui.common import AppContext
+from desktop.ui.forms import DateField, GuardedDialog
 from desktop.ui.service_gaps import ApplicationRow
 
 AUTO = "（按市级政策文号自动匹配条款）"
@@ -106,7 +105,7 @@ class AmountField(QWidget):
             self.parsed.setStyleSheet(f"color: {theme.OK_COLOUR};")
 
 
-class ApplicationDialog(QDialog):
+class ApplicationDialog(GuardedDialog):
     def __init__(
         self, ctx: AppContext, row: ApplicationRow | None = None, parent: QWidget | None = None
     ) -> None:
@@ -155,20 +154,15 @@ class ApplicationDialog(QDialog):
         form.addRow("条款", self.rule)
         form.addRow("条款原文", self.clause)
 
-        self.event_date = QDateEdit()
-        self.event_date.setCalendarPopup(True)
-        self.event_date.setDisplayFormat("yyyy-MM-dd")
-        self.event_date.setFixedWidth(
-            self.event_date.fontMetrics().horizontalAdvance("0000-00-00") + 60
-        )
+        self.event_date = DateField("事项日期")
         today = date.today()
         default = (
             today
             if today.year == ctx.year
             else date(ctx.year, min(today.month, 12), min(today.day, 28))
         )
-        self.event_date.setDate(QDate(default.year, default.month, default.day))
-        self.event_date.setToolTip(
+        self.event_date.setDate(default)
+        self.event_date.edit.setToolTip(
             "事项日期：市级资金到账日期、认定日期或保单日期；决定奖补年度和适用的政策版本"
         )
         form.addRow("事项日期", self.event_date)
@@ -226,7 +220,7 @@ class ApplicationDialog(QDialog):
         self._timer.timeout.connect(self.update_preview)
         self.enterprise.textChanged.connect(self._enterprise_changed)
         self.rule.currentIndexChanged.connect(self._rule_changed)
-        self.event_date.dateChanged.connect(self._rule_changed)
+        self.event_date.dateChanged.connect(lambda _d: self._rule_changed())
         for edit in (
             self.basis.edit,
             self.manual.edit,
@@ -241,15 +235,48 @@ class ApplicationDialog(QDialog):
             self._load(row)
         self._rule_changed()
         self._enterprise_changed()
+        self.locked = row is not None and row.locked
+        if self.locked:
+            self._lock(row)
+        else:
+            self.enterprise.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.mark_clean()
+
+    def _lock(self, row: ApplicationRow) -> None:
+        """A matter whose award stands approved opens read-only, saying why and how to correct."""
+        self.setWindowTitle(f"查看奖补事项（编号{row.id}，已锁定）")
+        self.lock_notice = QLabel(
+            f"该事项的核定结果状态为“{row.award_status}”，事项已锁定，不能修改。\n"
+            "如确需更正：在“核定与审核”中选中该核定结果 → 撤销审核（写明理由，原结果留档）→ "
+            "回到这里修改事项 → 按 F5 重新计算，生成新的草稿 → 审核通过。"
+        )
+        self.lock_notice.setWordWrap(True)
+        self.lock_notice.setStyleSheet(
+            f"color: {theme.WARNING_COLOUR}; background: #fff6e0; padding: 6px;"
+            " border: 1px solid #e8c77a;"
+        )
+        self.layout().insertWidget(0, self.lock_notice)
+        for edit in (
+            self.enterprise,
+            self.basis.edit,
+            self.manual.edit,
+            self.document,
+            self.description,
+            self.same_matter,
+        ):
+            edit.setReadOnly(True)
+        self.event_date.setReadOnly(True)
+        for combo in (self.rule, self.level):
+            combo.setEnabled(False)
+        self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
+        self.buttons.button(QDialogButtonBox.StandardButton.Close).setFocus()
 
     # -- loading -------------------------------------------------------------------------------
     def _load(self, row: ApplicationRow) -> None:
         name = self.registry.get(row.credit_code, (0, row.enterprise_name))[1]
         self.enterprise.setText(f"{name}（{row.credit_code}）")
         self.rule.setCurrentIndex(max(self.rule.findData(row.rule_code), 0))
-        self.event_date.setDate(
-            QDate(row.event_date.year, row.event_date.month, row.event_date.day)
-        )
+        self.event_date.setDate(row.event_date)
         if row.basis_fen is not None:
             self.basis.setText(format_yuan(row.basis_fen))
         if row.manual_amount_fen is not None:
@@ -280,17 +307,23 @@ class ApplicationDialog(QDialog):
         else:
             eid, name = self.registry[code]
             years = years_on_list(self.ctx.db, eid)
-            year = self.event_date.date().year()
-            listed = f"已列入{year}年度四强名单" if year in years else f"未列入{year}年度四强名单"
+            year = self.event_year()
+            on_list = year in years
+            listed = f"已列入{year}年度四强名单" if on_list else f"未列入{year}年度四强名单"
             self.enterprise_status.setText(f"{name}（{code}），{listed}")
-            self.enterprise_status.setStyleSheet(f"color: {theme.OK_COLOUR};")
+            colour = theme.OK_COLOUR if on_list else theme.WARNING_COLOUR
+            self.enterprise_status.setStyleSheet(f"color: {colour};")
         self._changed()
+
+    def event_year(self) -> int:
+        when = self.event_date.date_or_none()
+        return when.year if when is not None else self.ctx.year
 
     def current_rule(self) -> RuleVersion | None:
         code = self.rule.currentData()
         if code is None:
             return None
-        when = self.event_date.date().toPython()
+        when = self.event_date.date_or_none() or date(self.ctx.year, 1, 1)
         return self.catalogue.in_force(code, when) or self.catalogue.latest(code)
 
     def _rule_changed(self) -> None:
@@ -356,7 +389,7 @@ class ApplicationDialog(QDialog):
         return parse_application(
             credit_code=code,
             rule_code=self.rule.currentData(),
-            event_date=self.event_date.date().toPython(),
+            event_date=self.event_date.value(),
             basis=self.basis.text() if (method == "ratio" or auto) else None,
             level=level or None,
             city_document=self.document.text(),

@@ -9,7 +9,6 @@ from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -28,6 +27,7 @@ from desktop.core.money import format_yuan
 from desktop.services import registry
 from desktop.ui import messages, theme
 from desktop.ui.common import AppContext, make_table
+from desktop.ui.forms import GuardedDialog
 from desktop.ui.models import Column, ListTableModel
 
 
@@ -56,13 +56,13 @@ LEDGER_COLUMNS = (
     Column("条款编号", lambda a: a.rule_code, "text", 5),
     Column("条款名称", lambda a: a.rule_name, "text", 11, tooltip=True),
     Column("事项日期", lambda a: a.event_date, "center", 6),
-    Column("核定金额（元）", lambda a: a.amount_fen, "amount", 7),
+    Column("核定金额（元）", lambda a: a.granted_fen, "amount", 7),
     Column("状态", lambda a: a.status, "center", 4),
     Column("计算说明", lambda a: a.explanation, "text", 16, tooltip=True),
 )
 
 
-class EnterpriseDialog(QDialog):
+class EnterpriseDialog(GuardedDialog):
     def __init__(
         self, ctx: AppContext, enterprise_id: int | None = None, parent: QWidget | None = None
     ) -> None:
@@ -113,7 +113,9 @@ class EnterpriseDialog(QDialog):
         self.years_label.setWordWrap(True)
         ledger_layout.addWidget(self.years_label)
         self.ledger_model = ListTableModel(self, LEDGER_COLUMNS)
-        self.ledger_table = make_table(self.ledger_model, ledger, sortable=True)
+        self.ledger_table = make_table(
+            self.ledger_model, ledger, name="enterprise-ledger", settings=ctx.settings
+        )
         ledger_layout.addWidget(self.ledger_table, 1)
         self.ledger_total = QLabel()
         ledger_row = QHBoxLayout()
@@ -136,6 +138,8 @@ class EnterpriseDialog(QDialog):
         if enterprise_id is not None:
             self._load(enterprise_id)
         self.check_code()
+        self.code.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.mark_clean()
 
     def _load(self, enterprise_id: int) -> None:
         from desktop.services.awards import awards_of_enterprise

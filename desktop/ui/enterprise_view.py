@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -61,7 +62,7 @@ class EnterpriseView(View):
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("输入企业名称或统一社会信用代码的一部分，即时筛选")
+        self.search.setPlaceholderText("输入企业名称或统一社会信用代码的一部分，即时筛选（Ctrl+F）")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(300)
         self.town = QComboBox()
@@ -82,11 +83,9 @@ class EnterpriseView(View):
         bar.addWidget(self.on_list)
         layout.addLayout(bar)
 
-        self.model = EnterpriseTableModel(self._fetch, self)
-        self.table = make_table(self.model, self)
-        self.table.doubleClicked.connect(
-            lambda index: self.edit_enterprise(self.model.enterprise_id(index.row()))
-        )
+        self.model = EnterpriseTableModel(self._fetch, self, self._sort_values)
+        self.table = make_table(self.model, self, name="enterprises", settings=ctx.settings)
+        self.table.doubleClicked.connect(lambda _index: self._edit_selected())
         layout.addWidget(self.table, 1)
 
         bottom = QHBoxLayout()
@@ -102,6 +101,11 @@ class EnterpriseView(View):
         for button in (self.add_button, self.edit_button, self.import_button):
             bottom.addWidget(button)
         layout.addLayout(bottom)
+        edit_action = QAction("查看/修改…", self)
+        edit_action.triggered.connect(lambda _c=False: self._edit_selected())
+        add_action = QAction("新增企业…", self)
+        add_action.triggered.connect(lambda _c=False: self.edit_enterprise(None))
+        self.table.set_row_actions([edit_action, add_action])
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -114,6 +118,9 @@ class EnterpriseView(View):
 
     def _fetch(self, ids: list[int]):
         return registry.enterprises_by_ids(self.ctx.db, ids)
+
+    def _sort_values(self, ids: list[int], field: str):
+        return registry.enterprise_sort_values(self.ctx.db, ids, field)
 
     def refresh(self) -> None:
         current = self.town.currentData()
@@ -189,9 +196,9 @@ class EnterpriseView(View):
         super()._on_data_changed(what)
 
     def _edit_selected(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if rows:
-            self.edit_enterprise(self.model.enterprise_id(rows[0].row()))
+        ids = self.table.selected_ids()
+        if ids:
+            self.edit_enterprise(ids[0])
 
     def edit_enterprise(self, enterprise_id: int | None):
         from desktop.ui.enterprise_form import EnterpriseDialog
@@ -206,7 +213,7 @@ class EnterpriseView(View):
                 self.reload()
                 row = self.model.row_of(dialog.saved_id)
                 if row >= 0:
-                    self.table.selectRow(row)
+                    self.table.select_source_row(row)
             dialog.deleteLater()
 
         dialog.finished.connect(done)

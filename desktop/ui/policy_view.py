@@ -7,11 +7,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
@@ -31,6 +29,7 @@ from desktop.core.rules import CONDITIONS, LEVELS, RuleVersion
 from desktop.ui import messages, theme
 from desktop.ui.application_form import rule_summary
 from desktop.ui.common import POLICIES, AppContext, View, make_table, selected_rows
+from desktop.ui.forms import DateField, GuardedDialog
 from desktop.ui.models import Column, ListTableModel
 
 VERSION_COLUMNS = (
@@ -82,14 +81,16 @@ class PolicyView(View):
             QLabel("政策版本（同一政策在任一日期只有一个有效版本；计算时按事项日期选用版本）")
         )
         self.versions = ListTableModel(self, VERSION_COLUMNS)
-        self.version_table = make_table(self.versions, self)
+        self.version_table = make_table(
+            self.versions, self, name="policy-versions", settings=ctx.settings
+        )
         self.version_table.setMaximumHeight(
             self.version_table.verticalHeader().defaultSectionSize() * 5 + 30
         )
         layout.addWidget(self.version_table)
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.rules = ListTableModel(self, RULE_COLUMNS)
-        self.rule_table = make_table(self.rules, self)
+        self.rule_table = make_table(self.rules, self, name="policy-rules", settings=ctx.settings)
         self.detail = QTextBrowser()
         splitter.addWidget(self.rule_table)
         splitter.addWidget(self.detail)
@@ -111,7 +112,7 @@ class PolicyView(View):
         versions = policy_versions(self.ctx.db)
         self.versions.set_rows(versions)
         if versions:
-            self.version_table.selectRow(len(versions) - 1)
+            self.version_table.select_source_row(len(versions) - 1)
         self._show_rules()
 
     def selected_version(self):
@@ -124,7 +125,7 @@ class PolicyView(View):
         version = self.selected_version()
         self.rules.set_rows(rules_of_version(self.ctx.db, version.id) if version else [])
         if self.rules.rowCount():
-            self.rule_table.selectRow(0)
+            self.rule_table.select_source_row(0)
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -197,7 +198,7 @@ def stored_value(key: str, text: str) -> Any:
     return text
 
 
-class CopyVersionDialog(QDialog):
+class CopyVersionDialog(GuardedDialog):
     """复制为新版本: new 文号, title, dates, and per-rule parameter changes."""
 
     def __init__(self, ctx: AppContext, version, parent: QWidget | None = None) -> None:
@@ -216,23 +217,16 @@ class CopyVersionDialog(QDialog):
         self.doc_number = QLineEdit()
         self.doc_number.setPlaceholderText("新政策的文号，例如 临政字〔2026〕5号")
         self.title = QLineEdit(version.title)
-        self.issued_on = QLineEdit()
-        self.issued_on.setPlaceholderText("可选，例如 2026-01-10")
-        self.valid_from = QDateEdit()
-        self.valid_from.setCalendarPopup(True)
-        self.valid_from.setDisplayFormat("yyyy-MM-dd")
+        self.issued_on = DateField("发文日期", optional=True)
+        self.valid_from = DateField("施行日期")
         start = (
             (date.fromisoformat(version.valid_to) + timedelta(days=1))
             if version.valid_to
             else date.today()
         )
-        self.valid_from.setDate(QDate(start.year, start.month, start.day))
-        self.valid_to = QDateEdit()
-        self.valid_to.setCalendarPopup(True)
-        self.valid_to.setDisplayFormat("yyyy-MM-dd")
-        self.valid_to.setDate(QDate(start.year + 4, 12, 31))
-        for edit in (self.valid_from, self.valid_to):
-            edit.setFixedWidth(edit.fontMetrics().horizontalAdvance("0000-00-00") + 60)
+        self.valid_from.setDate(start)
+        self.valid_to = DateField("有效期至")
+        self.valid_to.setDate(date(start.year + 4, 12, 31))
         self.open_ended = QCheckBox("长期有效")
         self.open_ended.toggled.connect(lambda on: self.valid_to.setEnabled(not on))
         until = QHBoxLayout()
@@ -275,7 +269,9 @@ class CopyVersionDialog(QDialog):
         self.param_edits: dict[str, QLineEdit] = {}
         self._current: RuleVersion | None = None
         self.rule_table.selectionModel().selectionChanged.connect(lambda *_: self._rule_selected())
-        self.rule_table.selectRow(0)
+        self.rule_table.select_source_row(0)
+        self.doc_number.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.mark_clean()
 
     def _params_text(self, rule: RuleVersion) -> str:
         change = self.changes.get(rule.code, {}).get("params")
@@ -291,7 +287,7 @@ class CopyVersionDialog(QDialog):
     def select_rule(self, code: str) -> None:
         for i, rule in enumerate(self.rules):
             if rule.code == code:
-                self.rule_table.selectRow(i)
+                self.rule_table.select_source_row(i)
                 return
         raise KeyError(code)
 
@@ -376,10 +372,10 @@ class CopyVersionDialog(QDialog):
                 self.ctx.db,
                 self.version.id,
                 doc_number=self.doc_number.text(),
-                valid_from=self.valid_from.date().toPython(),
-                valid_to=None if self.open_ended.isChecked() else self.valid_to.date().toPython(),
+                valid_from=self.valid_from.value(),
+                valid_to=None if self.open_ended.isChecked() else self.valid_to.value(),
                 title=self.title.text().strip() or None,
-                issued_on=self.issued_on.text().strip() or None,
+                issued_on=(lambda d: d.isoformat() if d else None)(self.issued_on.value()),
                 rule_changes=changes,
             )
         except DomainError as exc:

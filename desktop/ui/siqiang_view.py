@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -16,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services import siqiang_lists
-from desktop.ui import messages
+from desktop.ui import messages, theme
 from desktop.ui.common import ENTERPRISES, LISTS, AppContext, View, make_table
 from desktop.ui.import_flow import choose_workbook, run_import
 from desktop.ui.models import MemberTableModel
@@ -52,10 +54,16 @@ class SiqiangView(View):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        filters = QHBoxLayout()
         self.only_new = QCheckBox("只看新列入企业（LZ41-3 首次新列入奖励的候选）")
-        left_layout.addWidget(self.only_new)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("企业名称或信用代码（Ctrl+F）")
+        self.search.setClearButtonEnabled(True)
+        filters.addWidget(self.only_new)
+        filters.addWidget(self.search, 1)
+        left_layout.addLayout(filters)
         self.model = MemberTableModel(self)
-        self.table = make_table(self.model, left, sortable=True)
+        self.table = make_table(self.model, left, name="siqiang-members", settings=ctx.settings)
         left_layout.addWidget(self.table)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -63,7 +71,9 @@ class SiqiangView(View):
         self.dropped_label = QLabel()
         right_layout.addWidget(self.dropped_label)
         self.dropped_model = MemberTableModel(self)
-        self.dropped_table = make_table(self.dropped_model, right, sortable=True)
+        self.dropped_table = make_table(
+            self.dropped_model, right, name="siqiang-dropped", settings=ctx.settings
+        )
         right_layout.addWidget(self.dropped_table)
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -81,6 +91,10 @@ class SiqiangView(View):
         bottom.addWidget(self.import_button)
         layout.addLayout(bottom)
         self.only_new.toggled.connect(lambda _c: self._show_members())
+        self.search.textChanged.connect(lambda _t: self._show_members())
+        remove_action = QAction("移出名单…", self)
+        remove_action.triggered.connect(lambda _c=False: self._remove_selected())
+        self.table.set_row_actions([remove_action])
         self._members: list[MemberRow] = []
 
     def refresh(self) -> None:
@@ -112,7 +126,18 @@ class SiqiangView(View):
             self.comparison.setText(
                 f"{year}年度尚未导入四强企业名单。请用“导入本年度名单”导入统计部门确认的名单。"
             )
+            self.comparison.setStyleSheet("")
+        elif siqiang_lists.previous_list_missing(self.ctx.db, year):
+            self.comparison.setText(
+                f"注意：数据库中没有{year - 1}年度四强企业名单，本年度 {len(rows)} 户都显示为“新列入”，"
+                f"LZ41-3（首次新列入）奖励将按此计算。请先切换到{year - 1}年度导入该年度名单"
+                "（如有更早年度的也一并导入），再计算和审核。"
+            )
+            self.comparison.setStyleSheet(
+                f"color: {theme.WARNING_COLOUR}; background: #fff6e0; padding: 4px;"
+            )
         else:
+            self.comparison.setStyleSheet("")
             self.comparison.setText(
                 f"与{year - 1}年度相比：新列入 {len(cmp.newly_listed)} 户（此前从未列入，绿色标出，"
                 f"为LZ41-3首次新列入奖励的候选），重新列入 {len(cmp.returned)} 户，"
@@ -123,19 +148,21 @@ class SiqiangView(View):
         )
 
     def _show_members(self) -> None:
-        rows = (
-            [r for r in self._members if r.change == "新列入"]
-            if self.only_new.isChecked()
-            else self._members
-        )
+        needle = self.search.text().strip().upper()
+        rows = [
+            r
+            for r in self._members
+            if (not self.only_new.isChecked() or r.change == "新列入")
+            and (not needle or needle in r.name.upper() or needle in r.credit_code)
+        ]
         self.model.set_rows(rows)
 
     def _remove_selected(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
+        rows = self.table.source_rows()
         if not rows:
             messages.show_info(self, "请先在名单中选择企业。")
             return
-        member = self.model.row(rows[0].row())
+        member = self.model.row(rows[0])
         year = self.ctx.year
 
         def remove() -> None:

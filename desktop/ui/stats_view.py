@@ -35,7 +35,7 @@ class ReportTablePage(QWidget):
         self.subtitle = QLabel()
         self.subtitle.setWordWrap(True)
         self.model = ReportTableModel(self)
-        self.table = make_table(self.model, self, widths=[])
+        self.table = make_table(self.model, self, widths=[], sortable=False)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet("color: #555555;")

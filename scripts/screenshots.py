@@ -1,6 +1,7 @@
 """Screenshots of every main view and dialog, on a fresh demo database.
 
     python scripts/screenshots.py OUT_DIR
+    python scripts/screenshots.py --manual     (the manual's pictures, into resources/manual/images)
 
 Runs headless (``QT_QPA_PLATFORM=offscreen`` unless set) with the bundled font, so the pictures
 are the same on every machine. Look at them: Chinese as boxes, clipped columns or English text
@@ -18,15 +19,38 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QDate, QSettings  # noqa: E402
+from PySide6.QtCore import QDate, QItemSelectionModel, QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+MANUAL_DIR = Path(__file__).resolve().parent.parent / "resources" / "manual" / "images"
+# Screenshot name → manual picture name, width in pixels (kept small: they ship with the program).
+MANUAL_PICTURES = {
+    "01-企业名录": ("enterprises.png", 900),
+    "02-四强名单": ("siqiang.png", 900),
+    "09-新增奖补事项-预览": ("application-form.png", 760),
+    "04-核定与审核": ("review.png", 900),
+    "24-更正-新草稿": ("correction.png", 900),
+}
+
+
+def save_manual_pictures(out: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+
+    MANUAL_DIR.mkdir(parents=True, exist_ok=True)
+    for shot, (name, width) in MANUAL_PICTURES.items():
+        image = QImage(str(out / f"{shot}.png"))
+        small = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        small = small.convertToFormat(QImage.Format.Format_Indexed8)
+        small.save(str(MANUAL_DIR / name), "PNG", 0)
 
 
 def main(argv: list[str]) -> int:
+    manual = argv == ["--manual"]
     if len(argv) != 1:
-        print("用法：python scripts/screenshots.py 输出文件夹", file=sys.stderr)
+        print("用法：python scripts/screenshots.py 输出文件夹 | --manual", file=sys.stderr)
         return 2
-    out = Path(argv[0])
+    out = Path(tempfile.mkdtemp(prefix="siqiang-manual-")) if manual else Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="siqiang-shots-"))
     os.environ["SIQIANG_DATA_DIR"] = str(work / "data")
@@ -86,7 +110,7 @@ def main(argv: list[str]) -> int:
     dialog.name.setText("淄博示例新材料有限公司")
     dialog.resize(720, 420)
     save(dialog, "08-新增企业-校验位错误")
-    dialog.reject()
+    dialog.discard()
 
     # 奖补事项: the form with a live preview, and a warning case.
     apps = window.go_to("奖补事项")
@@ -111,7 +135,13 @@ def main(argv: list[str]) -> int:
     dialog.manual.setText("50万")
     dialog.update_preview()
     save(dialog, "09c-奖补事项-人工核定")
-    dialog.reject()
+    dialog.event_date.setText("2024-02-30")
+    dialog.update_preview()
+    save(dialog, "09d-奖补事项-日期错误")
+    dialog.reject()  # asks before discarding what was typed
+    save(messages.open_boxes()[-1], "09e-放弃修改询问")
+    dialog.discard()
+    messages.close_all()
 
     # 核定与审核: explanation, reason dialog.
     review = window.go_to("核定与审核")
@@ -119,13 +149,34 @@ def main(argv: list[str]) -> int:
     text = review.explain_selected()
     save(text, "10-计算过程")
     text.reject()
-    for row in range(review.model.rowCount()):
-        if review.model.row(row).status == "草稿" and review.model.row(row).amount_fen > 0:
-            review.table.selectRow(row)
-            break
+    drafts = [a.id for a in review.model.rows() if a.status == "草稿" and a.amount_fen > 0]
+    review.select_ids(drafts[:1])
     reason = review.reject_selected()
     save(reason, "11-不予奖补理由")
     reason.reject()
+    # Sorted by amount, three rows selected: the status bar sums them; the right-click menu.
+    review.table.sortByColumn(7, Qt.SortOrder.DescendingOrder)
+    review.table.selectRow(0)
+    review.table.selectionModel().select(
+        review.table.model().index(2, 0),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    save(window, "21-核定与审核-排序后多选")
+    menu = review.table.build_menu()
+    menu.popup(
+        review.table.viewport().mapToGlobal(
+            review.table.visualRect(review.table.model().index(0, 1)).center()
+        )
+    )
+    save(menu, "22-右键菜单")
+    menu.close()
+    review.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+    window.resize(1024, 768)
+    save(window, "23-核定与审核-1024x768")
+    window.resize(1440, 880)
+    review.approve_all()
+    save(messages.open_boxes()[-1], "25-全部草稿审核-核定为0的说明")
+    messages.close_all()
 
     # 四强名单: a refused import.
     from openpyxl import Workbook
@@ -183,8 +234,53 @@ def main(argv: list[str]) -> int:
     save(box, "15-提示框")
     messages.close_all()
     window.set_year(2023)
-    window.go_to("核定与审核")
+    review = window.go_to("核定与审核")
     save(window, "16-核定与审核-2023已审核锁定")
+    # The correction path: revoke (reason) → the matter (read-only before, editable after) →
+    # recalculate → a new draft linked to the revoked award.
+    approved = next(
+        a for a in review.model.rows() if a.status == "已审核" and a.rule_code == "LZ41-2"
+    )
+    review.select_ids([approved.id])
+    matter = review.edit_matter_selected()
+    matter.resize(900, 760)
+    save(matter, "26-已审核事项-只读")
+    matter.reject()
+    from desktop.services.awards import revoke
+
+    revoke(db, approved.id, "基数录入错误，更正后重新审核")
+    window.ctx.notify()
+    review.select_ids([approved.id])
+    matter = review.edit_matter_selected()
+    matter.basis.setText("2,000,000")
+    matter.save()
+    messages.close_all()
+    task = window.recalculate()
+    while task.is_running():
+        app.processEvents()
+    settle()
+    messages.close_all()
+    review.search.setText(approved.enterprise_name)
+    save(window, "24-更正-新草稿")
+    review.search.clear()
+    apps = window.go_to("奖补事项")
+    save(window, "03b-奖补事项-审核状态")
+    window.go_to("核定与审核")
+    from desktop.ui.manual import open_manual
+
+    manual_window = open_manual(window)
+    manual_window.resize(980, 760)
+    save(manual_window, "27-使用说明")
+    manual_window.browser.scrollToAnchor("correct")
+    save(manual_window, "27b-使用说明-更正")
+    manual_window.close()
+    from PySide6.QtWidgets import QFileDialog
+
+    file_dialog = QFileDialog(window, "打开数据库", str(work), "数据库文件 (*.db *.sqlite)")
+    file_dialog.resize(820, 480)
+    file_dialog.show()
+    save(file_dialog, "28-文件对话框")
+    file_dialog.close()
 
     # The auditor's views: change log and database check (run synchronously for the picture).
     from desktop.ui.check_dialog import CheckDialog
@@ -222,8 +318,32 @@ def main(argv: list[str]) -> int:
     save(login, "20-登录")
     login.close()
 
+    # A fresh database in its first year: the 新列入 warning.
+    from desktop.services.demo import build_demo  # noqa: F401 (the demo has all years)
+    from desktop.services.siqiang_lists import replace_list
+
+    first = work / "第一年.db"
+    from desktop.storage.database import Database
+
+    fresh = Database(first, user="张三")
+    from desktop.services.registry import EnterpriseInput, upsert_enterprises
+
+    upsert_enterprises(
+        fresh, [EnterpriseInput(member.credit_code, member.name, member.town, True, "新材料")]
+    )
+    replace_list(fresh, 2024, {fresh.scalar("SELECT id FROM enterprises")})
+    fresh.close()
+    window.open_database(first)
+    window.set_year(2024)
+    window.go_to("四强名单")
+    save(window, "29-第一年-缺上年名单提示")
+
     window.close()
     window.close_database()
+    if manual:
+        save_manual_pictures(out)
+        print(f"使用说明插图已保存到 {MANUAL_DIR}")
+        return 0
     print(f"{len(shots)} 张截图已保存到 {out}：")
     for name in shots:
         print("  " + name)

@@ -21,7 +21,7 @@ def test_filters_by_user_and_date(demo):
         revoke(db, award, "重复申报")
         mine = query_log(db, user="李四")
         assert [(e.action, e.row_key) for e in mine] == [("撤销", str(award))]
-        assert "reason=重复申报" in mine[0].new_text
+        assert "理由=重复申报" in mine[0].new_text
         everything = query_log(db, limit=None)
         assert len(everything) == db.scalar("SELECT count(*) FROM change_log")
         assert [e.id for e in everything] == sorted((e.id for e in everything), reverse=True)
@@ -61,8 +61,15 @@ def test_enterprise_filter_covers_its_matters_awards_and_list_places(demo):
         assert query_log(db, enterprise="没有这家企业%_") == []
 
 
-def test_values_text():
-    assert values_text('{"status": "已审核", "amount_fen": 100}') == "status=已审核；amount_fen=100"
+def test_values_text_shows_fields_in_chinese_and_amounts_in_yuan():
+    assert (
+        values_text('{"status": "已审核", "amount_fen": 15000000}')
+        == "状态=已审核；金额=150,000.00元"
+    )
+    assert values_text('{"basis_fen": 320500000, "above_scale": 1}') == (
+        "计算基数=3,205,000.00元；是否规上=是"
+    )
+    assert values_text('{"unknown_key": "x"}') == "unknown_key=x"
     assert values_text(None) == "" and values_text("not json") == "not json"
 
 

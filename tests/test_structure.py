@@ -28,7 +28,6 @@ KNOWN = {
         "desktop/services/catalogue.py",
         "desktop/services/check.py",
         "desktop/services/demo.py",
-        "desktop/ui/awards_view.py",
         "desktop/cli/review_commands.py",
     },
 }

@@ -422,7 +422,8 @@ def _with_statuses(db: Database, rows: list[ApplicationRow]) -> list[Application
 
 
 _NOT_CALCULATED = "尚未计算"
-_LIST_SQL = """
+_LIST_SQL = (
+    """
 SELECT ap.*, e.credit_code, e.name AS enterprise_name, t.name AS town,
        aw.rule_code AS matched_code, aw.amount_fen AS award_fen, aw.explanation,
        (SELECT r.method FROM rules r WHERE r.code = COALESCE(ap.rule_code, aw.rule_code)
@@ -432,9 +433,12 @@ JOIN enterprises e ON e.id = ap.enterprise_id
 JOIN towns t ON t.id = e.town_id
 LEFT JOIN awards aw ON aw.id = (
     SELECT a2.id FROM awards a2 WHERE a2.application_id = ap.id AND a2.installment_no = 0
-    AND a2.status <> '""" + status.REVOKED + """'
+    AND a2.status <> '"""
+    + status.REVOKED
+    + """'
     ORDER BY a2.amount_fen DESC, a2.id LIMIT 1)
 """
+)
 
 
 def _application_row(r) -> ApplicationRow:

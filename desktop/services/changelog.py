@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import ValidationError
+from desktop.core.money import format_yuan
 from desktop.storage.database import Database, now_text
 
 DEFAULT_LIMIT = 1000
@@ -86,8 +87,67 @@ class LogEntry:
         )
 
 
+# What the change log's JSON keys mean, in the clerk's words. A key not listed stays as it is.
+FIELD_LABELS = {
+    "above_scale": "是否规上",
+    "account_name": "账户名称",
+    "added": "新增",
+    "amount_fen": "金额",
+    "award_fen": "奖补金额",
+    "bank_account": "银行账号",
+    "bank_name": "开户银行",
+    "basis_fen": "计算基数",
+    "city_document": "市级政策文号",
+    "computed_fen": "计算金额",
+    "contact": "联系人",
+    "credit_code": "统一社会信用代码",
+    "deleted": "删除",
+    "description": "事项说明",
+    "doc_number": "文号",
+    "dropped": "移出",
+    "enterprise_id": "企业编号",
+    "event_date": "事项日期",
+    "industry": "四强产业",
+    "inserted": "新增",
+    "issued_on": "发文日期",
+    "level": "认定级别",
+    "locked": "已锁定",
+    "manual_amount_fen": "核定金额",
+    "name": "名称",
+    "phone": "联系电话",
+    "reason": "理由",
+    "role": "角色",
+    "rule_code": "条款编号",
+    "same_matter_key": "同一事项编号",
+    "status": "状态",
+    "title": "标题",
+    "total": "合计",
+    "total_fen": "合计金额",
+    "town_id": "镇街编号",
+    "towns": "镇街",
+    "updated": "更新",
+    "valid_from": "施行日期",
+    "valid_to": "有效期至",
+    "value": "值",
+    "year": "年度",
+}
+
+
+def _value_text(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if key.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
+        return f"{format_yuan(value)}元"
+    if key == "above_scale" and isinstance(value, bool | int):
+        return "是" if value else "否"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def values_text(raw: str | None) -> str:
-    """``{"amount_fen": 100, "status": "已审核"}`` → ``amount_fen=100；status=已审核``."""
+    """``{"amount_fen": 15000000, "status": "已审核"}`` → ``金额=150,000.00元；状态=已审核``:
+    fields in Chinese, amounts (stored in 分) in 元."""
     if not raw:
         return ""
     try:
@@ -96,10 +156,7 @@ def values_text(raw: str | None) -> str:
         return raw
     if not isinstance(values, dict):
         return str(values)
-    return "；".join(
-        f"{k}={'' if v is None else v if not isinstance(v, dict | list) else json.dumps(v, ensure_ascii=False)}"
-        for k, v in values.items()
-    )
+    return "；".join(f"{FIELD_LABELS.get(k, k)}={_value_text(k, v)}" for k, v in values.items())
 
 
 def parse_day(text: str | date | None, what: str) -> date | None:

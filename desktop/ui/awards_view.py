@@ -108,7 +108,9 @@ class AwardsView(View):
         self.search.setClearButtonEnabled(True)
         for combo in (self.rule, self.town, self.status):
             combo.setMinimumContentsLength(6)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
         filters.addWidget(QLabel("筛选："))
         filters.addWidget(self.rule, 2)
         filters.addWidget(self.town, 1)
@@ -129,9 +131,7 @@ class AwardsView(View):
         layout.addWidget(self.warning)
 
         self.model = AwardTableModel(self)
-        self.table = make_table(
-            self.model, self, multi=True, name="awards", settings=ctx.settings
-        )
+        self.table = make_table(self.model, self, multi=True, name="awards", settings=ctx.settings)
         self.table.doubleClicked.connect(lambda _i: self.explain_selected())
         self.table.set_row_actions(
             [
@@ -247,9 +247,7 @@ class AwardsView(View):
         """Awards granted on 新列入 in a year whose previous 四强名单 is not in the database."""
         from desktop.services.siqiang_lists import previous_list_missing
 
-        risky = [
-            a for a in awards if a.rule_code in self._newly_listed_codes and a.amount_fen > 0
-        ]
+        risky = [a for a in awards if a.rule_code in self._newly_listed_codes and a.amount_fen > 0]
         if not risky or not previous_list_missing(self.ctx.db, self.ctx.year):
             return []
         return risky
@@ -267,9 +265,7 @@ class AwardsView(View):
         )
 
     def _update_warning(self) -> None:
-        text = self.newly_listed_warning(
-            [a for a in self._all if a.status not in NOT_COUNTED]
-        )
+        text = self.newly_listed_warning([a for a in self._all if a.status not in NOT_COUNTED])
         self.warning.setText(text)
         self.warning.setVisible(bool(text))
 
@@ -434,8 +430,8 @@ class AwardsView(View):
     def reject_ids(self, award_ids: Sequence[int]) -> ReasonDialog | None:
         return self._decide_with_reason(
             award_ids,
-            "不予奖补",
-            "不予奖补（必须填写理由）",
+            status.REJECTED,
+            f"{status.REJECTED}（必须填写理由）",
             (status.DRAFT,),
             award_service.reject,
         )

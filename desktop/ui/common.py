@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -216,6 +217,7 @@ class ReasonDialog(QDialog):
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("请填写理由（必填，将记入审核记录）")
         self.editor.setMinimumSize(420, 110)
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
         layout.addWidget(self.editor)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -233,11 +235,13 @@ class ReasonDialog(QDialog):
 
 
 class TextDialog(QDialog):
-    """Read-only text (the calculation trace, import warnings)."""
+    """Read-only text (the calculation trace, import warnings) that can be copied, printed and
+    saved as PDF (QTextDocument through QPrinter, in the bundled font)."""
 
     def __init__(self, parent: QWidget | None, title: str, text: str) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        self.title = title
         layout = QVBoxLayout(self)
         self.text = QPlainTextEdit(text)
         self.text.setReadOnly(True)
@@ -245,5 +249,62 @@ class TextDialog(QDialog):
         self.text.setMinimumSize(720, 420)
         layout.addWidget(self.text)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.copy_button = QPushButton("复制全部")
+        self.print_button = QPushButton("打印…")
+        self.pdf_button = QPushButton("保存为PDF…")
+        for button in (self.copy_button, self.print_button, self.pdf_button):
+            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(self.copy_all)
+        self.print_button.clicked.connect(self.print_dialog)
+        self.pdf_button.clicked.connect(self.choose_pdf)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def copy_all(self) -> str:
+        from PySide6.QtGui import QGuiApplication
+
+        text = self.text.toPlainText()
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def document(self):
+        from PySide6.QtGui import QTextDocument
+
+        doc = QTextDocument()
+        doc.setDefaultFont(self.font())
+        doc.setPlainText(f"{self.title}\n\n{self.text.toPlainText()}")
+        return doc
+
+    def print_to(self, printer) -> None:
+        self._doc = self.document()  # kept alive while the printer uses it
+        self._doc.print_(printer)
+
+    def print_dialog(self) -> None:
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        self._printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(self._printer, self)
+        dialog.setWindowTitle("打印")
+        dialog.accepted.connect(lambda: self.print_to(self._printer))
+        self._print_dialog = dialog
+        dialog.open()
+
+    def choose_pdf(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getSaveFileName(
+            self, "保存为PDF", f"{self.title.replace('/', '-')}.pdf", "PDF 文件 (*.pdf)"
+        )
+        if path:
+            self.save_pdf(Path(path if path.lower().endswith(".pdf") else path + ".pdf"))
+
+    def save_pdf(self, path: Path) -> Path:
+        from PySide6.QtGui import QPageSize
+        from PySide6.QtPrintSupport import QPrinter
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        printer.setOutputFileName(str(path))
+        self.print_to(printer)
+        return path

@@ -136,7 +136,9 @@ class DateField(QWidget):
         else:
             self.edit.setStyleSheet("")
             shown = value.isoformat() if value else ""
-            self.message.setText(f"= {value.year}年{value.month}月{value.day}日" if value and shown != text else "")
+            self.message.setText(
+                f"= {value.year}年{value.month}月{value.day}日" if value and shown != text else ""
+            )
             self.message.setStyleSheet("color: #555555;")
         self.dateChanged.emit(value)
 

@@ -40,6 +40,7 @@ def _show(
 ) -> QMessageBox:
     box = QMessageBox(icon, title, text, buttons, parent)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    _fit_title(box, title)
     if detail:
         box.setDetailedText(detail)
     history.append(Shown(kind, title, text))
@@ -59,6 +60,18 @@ def _show(
     box.finished.connect(finished)
     box.open()
     return box
+
+
+def _fit_title(box: QMessageBox, title: str) -> None:
+    """A box at least as wide as its title (the title bar's font is larger than the text's, and
+    the window buttons need room), so a title is never cut off."""
+    from PySide6.QtWidgets import QGridLayout, QSizePolicy, QSpacerItem
+
+    width = int(box.fontMetrics().horizontalAdvance(title) * 1.3) + 140
+    layout = box.layout()
+    if isinstance(layout, QGridLayout):
+        spacer = QSpacerItem(width, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Minimum)
+        layout.addItem(spacer, layout.rowCount(), 0, 1, layout.columnCount())
 
 
 def show_error(

@@ -119,7 +119,10 @@ class EnterpriseTableModel(QAbstractTableModel):
         if self._sort_values is not None:
             return self._sort_values(self._ids, self.FIELDS[column])
         getter = self.COLUMNS[column].value
-        return [getter(e) if (e := self.enterprise(r)) is not None else None for r in range(len(self._ids))]
+        return [
+            getter(e) if (e := self.enterprise(r)) is not None else None
+            for r in range(len(self._ids))
+        ]
 
     def row_of(self, enterprise_id: int) -> int:
         try:

@@ -105,9 +105,7 @@ class SortProxy(QAbstractProxyModel):
         order = list(range(count))
         if source is not None and 0 <= self._column < source.columnCount():
             keys = self._keys(self._column, count)
-            order.sort(
-                key=lambda r: keys[r], reverse=self._order == Qt.SortOrder.DescendingOrder
-            )
+            order.sort(key=lambda r: keys[r], reverse=self._order == Qt.SortOrder.DescendingOrder)
         self._to_source = order
         self._from_source = [0] * count
         for proxy_row, source_row in enumerate(order):
@@ -256,7 +254,9 @@ class RecordTable(QTableView):
         self.selectionModel().select(selection, flags)
         if rows and 0 <= rows[0] < self.proxy.rowCount():
             current = self.proxy.index(self.proxy.proxy_row(rows[0]), 0)
-            self.selectionModel().setCurrentIndex(current, QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.selectionModel().setCurrentIndex(
+                current, QItemSelectionModel.SelectionFlag.NoUpdate
+            )
             self.scrollTo(current)
 
     def select_source_row(self, row: int) -> None:
@@ -294,9 +294,7 @@ class RecordTable(QTableView):
         """The selected rows as Excel/WPS paste them: header line, then one line per row."""
         columns = self.visible_columns()
         rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
-        header = [
-            str(self.proxy.headerData(c, Qt.Orientation.Horizontal) or "") for c in columns
-        ]
+        header = [str(self.proxy.headerData(c, Qt.Orientation.Horizontal) or "") for c in columns]
         lines = ["\t".join(header)]
         lines += ["\t".join(self._cell_text(r, c) for c in columns) for r in rows]
         return "\r\n".join(lines) + "\r\n"
@@ -399,7 +397,9 @@ class RecordTable(QTableView):
         if header.stretchLastSection() and count:
             widths[count - 1] = self.minimums[count - 1] if self.minimums else widths[-1]
         overflow = sum(widths[:count]) - available
-        slack = [max(widths[i] - self.minimums[i], 0) for i in range(count)] if self.minimums else []
+        slack = (
+            [max(widths[i] - self.minimums[i], 0) for i in range(count)] if self.minimums else []
+        )
         total_slack = sum(slack)
         if overflow > 0 and total_slack > 0:
             share = min(overflow / total_slack, 1.0)
@@ -452,6 +452,3 @@ def configure(
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     if widths:
         view.set_widths(widths, minimums)
-
-
-

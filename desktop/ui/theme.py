@@ -30,7 +30,18 @@ ERROR_COLOUR = "#b3261e"
 WARNING_COLOUR = "#9a5b00"
 OK_COLOUR = "#1b6e20"
 
-_installed: list[object] = []  # keep the translator alive as long as the application
+_installed: list[object] = []
+
+
+def use_qt_file_dialogs(app: QApplication, system: QLocale | None = None) -> bool:
+    """Where the system's own file dialog would be English (a non-Chinese Windows or desktop),
+    use Qt's dialog, which Qt's zh_CN translation turns Chinese. Returns whether it does."""
+    from PySide6.QtCore import Qt
+
+    language = (system or QLocale.system()).language()
+    qt_dialogs = language != QLocale.Language.Chinese
+    app.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, qt_dialogs)
+    return qt_dialogs  # keep the translator alive as long as the application
 
 
 def setup_application(app: QApplication) -> str:
@@ -56,7 +67,13 @@ def setup_application(app: QApplication) -> str:
     if translator.load("qtbase_zh_CN", folder):
         app.installTranslator(translator)
         _installed.append(translator)
+    from desktop.ui.translations import QtGapsTranslator
+
+    gaps = QtGapsTranslator(app)  # after Qt's own: it answers first, for its strings only
+    app.installTranslator(gaps)
+    _installed.append(gaps)
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    use_qt_file_dialogs(app)
     try:
         from PySide6.QtGui import QIcon
 

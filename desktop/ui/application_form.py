@@ -404,6 +404,8 @@ class ApplicationDialog(GuardedDialog):
         from desktop.services.calculation import preview_application
 
         self._timer.stop()
+        if not self.isVisible():  # closed (or its window gone) before the timer fired
+            return
         try:
             item = self.parse()
             results = preview_application(
@@ -454,6 +456,10 @@ class ApplicationDialog(GuardedDialog):
         if not warnings:
             warnings = [f"⚠ {r.explanation}" for r in now if not r.eligible]
         self.preview_warnings.setText("\n".join(dict.fromkeys(warnings)))
+
+    def done(self, result: int) -> None:
+        self._timer.stop()
+        super().done(result)
 
     def save(self) -> None:
         from desktop.services.applications import add_application, update_application

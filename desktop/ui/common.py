@@ -217,8 +217,8 @@ class ReasonDialog(QDialog):
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("请填写理由（必填，将记入审核记录）")
         self.editor.setMinimumSize(420, 110)
-        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
         layout.addWidget(self.editor)
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -299,6 +299,14 @@ class RecordTable(QTableView):
         lines += ["\t".join(self._cell_text(r, c) for c in columns) for r in rows]
         return "\r\n".join(lines) + "\r\n"
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        # QAbstractItemView answers Ctrl+C itself with the current cell only; take it over.
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_selection()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def copy_selection(self) -> str:
         if not self.selectionModel().selectedRows():
             return ""

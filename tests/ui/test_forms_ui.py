@@ -128,7 +128,9 @@ def test_ctrl_1_to_6_switch_the_views(qtbot, window):
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     for number, (title, _m, _c) in reversed(list(enumerate(VIEWS, start=1))):
-        qtbot.keyClick(window, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(
+            window, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.ControlModifier
+        )
         assert window.stack.currentWidget() is window.views[title]
         assert window.nav.currentRow() == number - 1
 

@@ -209,7 +209,7 @@ def main(argv: list[str]) -> int:
     copy._edited("rate")
     copy.resize(1000, 700)
     save(copy, "13-复制为新版本")
-    copy.reject()
+    copy.discard()
 
     stats = window.go_to("统计")
     stats.tabs.setCurrentIndex(1)

@@ -44,6 +44,7 @@ class ApplicationView(View):
         self.search = QLineEdit()
         self.search.setPlaceholderText("企业名称、信用代码或文号（Ctrl+F）")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(220)
         self.search.setMaximumWidth(320)
         self.search.textChanged.connect(lambda _t: self._show_rows())
         top.addWidget(self.heading, 1)

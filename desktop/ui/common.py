@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import DomainError
 from desktop.storage.database import Database
 from desktop.ui import messages
+from desktop.ui.forms import GuardedDialog
 from desktop.ui.tables import RecordTable, configure
 from desktop.ui.tasks import Task, Work, run_task
 
@@ -200,7 +201,7 @@ def selected_rows(view: QTableView) -> list[int]:
     return sorted({i.row() for i in view.selectionModel().selectedRows()})
 
 
-class ReasonDialog(QDialog):
+class ReasonDialog(GuardedDialog):
     """Asks for a required reason. ``submit(reason)`` returns True when the action succeeded;
     on False (e.g. the service refused an empty reason) the dialog stays open."""
 
@@ -225,6 +226,7 @@ class ReasonDialog(QDialog):
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.mark_clean()
 
     def reason(self) -> str:
         return self.editor.toPlainText()

@@ -106,6 +106,11 @@ class DateField(QWidget):
             return None
         return parse_date(self.edit.text(), field=self.field)
 
+    def date(self) -> QDate:
+        """As QDateEdit has it: the date read, or an invalid QDate while the text is no date."""
+        value = self.date_or_none()
+        return QDate(value.year, value.month, value.day) if value else QDate()
+
     def date_or_none(self) -> date | None:
         try:
             return self.value()

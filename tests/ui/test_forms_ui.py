@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QValidator
 from ui_helpers import CODE_A, CODE_B, NAME_A, answer, last_message, type_text
 
@@ -25,6 +25,7 @@ def test_the_date_field_accepts_what_the_imports_accept(qtbot, text):
     qtbot.addWidget(field)
     field.setText(text)
     assert field.value() == date(2024, 3, 15)
+    assert field.date() == QDate(2024, 3, 15)  # as QDateEdit answers
     assert field.edit.styleSheet() == ""
 
 
@@ -46,7 +47,7 @@ def test_an_invalid_date_turns_red_with_the_reason_and_stays_as_typed(qtbot, tex
     assert field.text() == text  # never silently another date
     assert reason in field.message.text()
     assert theme.ERROR_COLOUR in field.edit.styleSheet()
-    assert field.date_or_none() is None
+    assert field.date_or_none() is None and not field.date().isValid()
     with pytest.raises(ValidationError):
         field.value()
     state = field.edit.validator().validate(text, 0)[0]

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +35,7 @@ from desktop.core.errors import DomainError
 from desktop.services import changelog
 from desktop.storage.database import Database
 from desktop.ui import messages
+from desktop.ui.tables import RecordTable
 
 ALL_USERS = "（全部）"
 _WIDTHS = (3.5, 10, 5, 5, 5, 14, 22, 22)  # in CJK characters
@@ -86,6 +86,12 @@ class LogTableModel(QAbstractTableModel):
     def entry(self, row: int) -> changelog.LogEntry:
         return self.entries[row]
 
+    def record_id(self, row: int) -> int:
+        return self.entries[row].id
+
+    def sort_keys(self, column: int) -> list[Any]:
+        return [cells[column] for cells in self._cells]
+
 
 def _date_filter(label: str) -> tuple[QCheckBox, QDateEdit]:
     check = QCheckBox(label)
@@ -130,8 +136,10 @@ class LogDialog(QDialog):
         layout.addLayout(filters)
 
         self.model = LogTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
+        # A RecordTable: sortable by every column, Ctrl+C copies rows, the selection is records.
+        self.table = RecordTable(self.model, sortable=False)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -237,7 +245,7 @@ class LogDialog(QDialog):
         if not current.isValid():
             self.detail.clear()
             return
-        e = self.model.entry(current.row())
+        e = self.model.entry(self.table.proxy.source_row(current.row()))
         self.detail.setPlainText(
             f"第{e.id}条  {e.at_text}  {e.user}  {e.action}  {e.table_label}（{e.table_name}） {e.row_key or ''}\n"
             f"原值：{e.old_text or '—'}\n"

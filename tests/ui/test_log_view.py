@@ -129,3 +129,17 @@ def test_database_check_dialog_reports_tampering(qtbot, window):
     text = dialog.text.toPlainText()
     assert "[错误] 变更日志第2条被改动" in text
     assert "[错误] 保护触发器change_log_no_update缺失" in text
+
+
+def test_the_log_sorts_by_any_column_and_shows_the_chosen_entry(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    dialog = window.show_change_log()
+    table = dialog.table
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    ids = [int(table.model().index(r, 0).data()) for r in range(table.model().rowCount())]
+    assert ids == sorted(ids)
+    table.selectRow(0)
+    assert dialog.detail.toPlainText().startswith(f"第{ids[0]}条")
+    assert table.selected_ids() == [ids[0]]
+    assert table.copy_selection().splitlines()[0].startswith("编号\t")

@@ -199,7 +199,9 @@ def test_every_table_model_passes_the_model_tester(qtmodeltester, demo_window):
     from desktop.ui.log_view import LogDialog
     from desktop.ui.tables import RecordTable
 
-    for title in ("企业名录", "四强名单", "奖补事项", "核定与审核", "政策规则", "统计"):
+    from desktop.ui.main_window import VIEWS
+
+    for title, _module, _cls in VIEWS:
         view = demo_window.go_to(title)
         for table in view.findChildren(RecordTable):
             qtmodeltester.check(table.source)

@@ -197,9 +197,8 @@ def test_ctrl_f_goes_to_the_search_box(qtbot, window):
 
 def test_every_table_model_passes_the_model_tester(qtmodeltester, demo_window):
     from desktop.ui.log_view import LogDialog
-    from desktop.ui.tables import RecordTable
-
     from desktop.ui.main_window import VIEWS
+    from desktop.ui.tables import RecordTable
 
     for title, _module, _cls in VIEWS:
         view = demo_window.go_to(title)

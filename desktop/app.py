@@ -59,8 +59,9 @@ def run_gui(db_path: str | Path | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from desktop.core.errors import DomainError
-    from desktop.ui.theme import setup_application
+    from desktop.ui.theme import configure_high_dpi, setup_application
 
+    configure_high_dpi()  # before the QApplication exists
     app = QApplication.instance() or QApplication(sys.argv[:1])
     setup_application(app)
     from desktop.ui.main_window import MainWindow, app_settings

@@ -57,8 +57,10 @@ def main(argv: list[str]) -> int:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "settings"))
 
+    from desktop.ui.theme import configure_high_dpi, setup_application
+
+    configure_high_dpi()  # QT_SCALE_FACTOR=1.25 / 1.5 renders as a 125 % / 150 % display does
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from desktop.ui.theme import setup_application
 
     setup_application(app)
     from desktop.app import open_initial_database

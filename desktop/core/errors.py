@@ -37,6 +37,16 @@ class StorageError(DomainError):
     """The database file cannot be used (newer schema, not a database, locked…)."""
 
 
+class FileInUse(StorageError):
+    """A file the program must write or read is held by another program: a report open in
+    Excel/WPS, a backup target, an import workbook still being saved. ``path`` is the file as the
+    clerk chose it; nothing was written to it (the GUI offers 另存为 with another name)."""
+
+    def __init__(self, message: str, *, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class Cancelled(DomainError):
     """The clerk cancelled a long operation (import, calculation, export); nothing was written.
 

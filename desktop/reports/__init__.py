@@ -11,7 +11,6 @@ town), ``ledger`` (单户企业奖补台账, needs ``credit_code``), ``installme
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +19,7 @@ from pathlib import Path
 from desktop.core.errors import ValidationError
 from desktop.reports.common import ExportCancelled, Progress, Ticker, check_unit
 from desktop.storage.database import Database
+from desktop.storage.files import check_target, move_into_place, temp_beside
 
 __all__ = [
     "REPORTS",
@@ -39,8 +39,6 @@ REPORTS: dict[str, str] = {
     "assessment": "镇街考核加分统计表",
 }
 FORMATS = ("xlsx", "pdf")
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 _FORMAT_ALIASES = {"excel": "xlsx", "xlsx": "xlsx", "pdf": "pdf"}
 
 
@@ -147,10 +145,7 @@ def _format(fmt: str) -> str:
 
 def _target(out_path: str | os.PathLike[str]) -> Path:
     out = Path(out_path)
-    if out.is_dir():
-        raise ValidationError(f"导出位置“{out}”是文件夹，请指定文件名", field="文件")
-    if not out.parent.exists():
-        raise ValidationError(f"文件夹“{out.parent}”不存在", field="文件")
+    check_target(out)  # a folder, a missing folder, a read-only file: refused before any work
     return out
 
 
@@ -173,9 +168,7 @@ def write_report(
     ticker.report(0, "已读取数据")
 
     warnings: list[str] = []
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".{kind}.tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = temp_beside(out, suffix=f".{kind}.tmp")  # desktop.storage.files: the Windows rules
     pages: int | None = None
     try:
         if kind == "xlsx":
@@ -190,9 +183,7 @@ def write_report(
                 warnings.append("内置字体缺少字符：" + "".join(sorted(missing)))
             pages = render_pdf(report, tmp, ticker)
         ticker.check()
-        if os.name == "posix":  # mkstemp creates 0600; give the file the mode a new file would get
-            os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, out)
+        move_into_place(tmp, out)  # retried while Excel/WPS holds the target, then FileInUse
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,6 +20,7 @@ from typing import Any
 from desktop.core.errors import ValidationError
 from desktop.core.money import format_yuan
 from desktop.storage.database import Database, now_text
+from desktop.storage.files import check_target, write_file
 
 DEFAULT_LIMIT = 1000
 TABLE_LABELS = {
@@ -41,8 +41,6 @@ TABLE_LABELS = {
 HEADERS = ("编号", "时间", "操作人", "操作", "数据", "记录", "原值", "新值")
 _ENTERPRISE_MATCHES = 200  # at most this many enterprises match a name fragment
 _TEXT_MATCHES = 20  # up to this many matched enterprises, their codes are also searched as text
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 @dataclass(frozen=True)
@@ -352,7 +350,8 @@ def export_log(
 ) -> int:
     """Write the matching entries, oldest first, to ``out_path`` (.xlsx); returns how many.
 
-    The file is written beside the target and moved into place at the end (no half file)."""
+    The file is written beside the target and moved into place at the end (no half file; a target
+    open in Excel/WPS raises ``FileInUse``)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -360,8 +359,7 @@ def export_log(
     out = Path(out_path)
     if out.suffix.lower() != ".xlsx":
         raise ValidationError(f"导出文件“{out.name}”应以 .xlsx 结尾", field="文件")
-    if not out.parent.exists():
-        raise ValidationError(f"文件夹“{out.parent}”不存在", field="文件")
+    check_target(out)
     total = count_log(db, user, date_from, date_to, enterprise)
     if limit:
         total = min(total, limit)
@@ -400,15 +398,5 @@ def export_log(
             progress(count, total, f"已导出{count}/{total}条")
     wb.properties.title = "变更日志"
     wb.properties.creator = db.user
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".xlsx.tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        wb.save(tmp)
-        if os.name == "posix":  # mkstemp creates 0600; give the file a new file's mode
-            os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_file(out, wb.save, suffix=".xlsx.tmp")
     return count

@@ -16,11 +16,16 @@ from typing import Any
 
 from desktop.core.errors import ImportRejected
 from desktop.services.cells import normalize_header
+from desktop.storage.files import file_state, read_head
 
 MAX_ROWS = 200_000
 MAX_COLUMNS = 500
 MAX_CELLS = 20_000_000
 HEADER_SEARCH_ROWS = 10
+IN_USE = (
+    "文件“{name}”正被其他程序占用，无法读取；请在Excel/WPS中关闭它（或等它保存、复制完成）后再导入"
+)
+BEING_WRITTEN = "文件“{name}”在读取过程中发生了变化（可能正在保存、复制或下载），请等它完成后再导入"
 _CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d{1,7})"')
 _SHEET_TARGET = re.compile(rb'Target="/?(?:xl/)?(worksheets/[^"]+)"')
 
@@ -123,8 +128,10 @@ def read_sheet(
     size = path.stat().st_size
     if size == 0:
         raise _reject(f"文件“{name}”是空文件（0字节），不是有效的Excel工作簿")
-    with path.open("rb") as handle:
-        magic = handle.read(8)
+    try:
+        magic = read_head(path, 8)  # retried while another program holds the file
+    except PermissionError as exc:
+        raise _reject(IN_USE.format(name=name)) from exc
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
         raise _reject(
             f"文件“{name}”是旧版Excel（.xls）或加密文件，请在Excel中另存为.xlsx格式后再导入"
@@ -133,6 +140,7 @@ def read_sheet(
         raise _reject(
             f"文件“{name}”不是.xlsx格式的Excel工作簿（可能是CSV、文本或其他文件改了扩展名）"
         )
+    before = file_state(path)  # a workbook still being saved or copied changes under the reader
     _check_extent(path)
     from python_calamine import CalamineWorkbook
 
@@ -145,9 +153,13 @@ def read_sheet(
     except ImportRejected:
         raise
     except Exception as exc:  # calamine raises several types for broken zips and XML
+        if file_state(path) != before:
+            raise _reject(BEING_WRITTEN.format(name=name)) from exc
         raise _reject(
             f"文件“{name}”已损坏或不是有效的Excel工作簿，无法读取（{type(exc).__name__}）"
         ) from exc
+    if file_state(path) != before:
+        raise _reject(BEING_WRITTEN.format(name=name))
     if len(data) > MAX_ROWS:
         raise _reject(f"工作簿“{name}”有{len(data)}行，超过单次导入上限{MAX_ROWS}行，请拆分后导入")
     synonyms = {

@@ -8,13 +8,16 @@ database; kept are the newest 10, plus the newest one of each month. Manual back
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 from desktop.core.errors import StorageError
-from desktop.storage.database import Database
+from desktop.paths import os_path
+from desktop.storage.database import Database, connect
+from desktop.storage.files import write_file
 
 KEEP_LATEST = 10
 DAILY = "每日备份"
@@ -33,20 +36,22 @@ def manual_backup_path(db_path: Path, *, now: datetime | None = None) -> Path:
 
 
 def backup_to(db: Database, target: Path) -> Path:
-    """Copy the whole database, consistently, while it stays open."""
+    """Copy the whole database, consistently, while it stays open.
+
+    Written like every file for the clerk (``desktop.storage.files.write_file``): a target held by
+    another program raises ``FileInUse`` after a few tries, and no half backup is ever left."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
-    if tmp.exists():
-        tmp.unlink()
-    dest = sqlite3.connect(str(tmp))
-    try:
-        db.conn.backup(dest)
-        dest.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        dest.close()
-    tmp.replace(target)
-    return target
+    Path(os_path(target.parent)).mkdir(parents=True, exist_ok=True)
+
+    def copy(tmp: Path) -> None:
+        dest = connect(tmp)
+        try:
+            db.conn.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
+
+    return write_file(target, copy, suffix=".part")
 
 
 def backup_before(
@@ -62,12 +67,12 @@ def backup_before(
     folder = backup_dir(db.path)
     target = folder / f"{db.path.stem}-{stamp}-{_safe(reason)}.db"
     n = 1
-    while target.exists():
+    while os.path.exists(os_path(target)):
         target = folder / f"{db.path.stem}-{stamp}-{n}-{_safe(reason)}.db"
         n += 1
     try:
         backup_to(db, target)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, StorageError) as exc:
         raise StorageError(
             f"自动备份失败（{exc}），为安全起见操作未执行；请检查磁盘空间和文件夹权限"
         ) from exc
@@ -81,7 +86,7 @@ def backup_daily(db: Database, *, now: datetime | None = None) -> Path | None:
     if str(db.path) == ":memory:" or db.readonly:
         return None
     day = (now or datetime.now()).strftime("%Y%m%d")
-    folder = backup_dir(db.path)
+    folder = Path(os_path(backup_dir(db.path)))
     if folder.exists():
         for path in folder.glob(f"{glob_escape(db.path.stem)}-{day}-*.db"):
             match = _NAME.match(path.name)
@@ -101,7 +106,7 @@ def _safe(text: str) -> str:
 def rotate(folder: Path) -> list[Path]:
     """Delete old automatic backups: keep the newest 10 and the newest of each month."""
     entries = []
-    for path in folder.glob("*.db"):
+    for path in Path(os_path(folder)).glob("*.db"):
         match = _NAME.match(path.name)
         if match and match.group("why") != MANUAL:
             entries.append((match.group("stamp"), path))

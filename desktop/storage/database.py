@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import urllib.parse
@@ -27,13 +28,16 @@ from typing import Any
 import sqlite_utils
 
 from desktop.core.errors import StorageError
+from desktop.paths import is_windows, needs_long_form, os_path
 from desktop.resources import db_path
 from desktop.storage import lock
+from desktop.storage.files import read_head, reason
 
 GENESIS_HASH = "0" * 64
 # One change-log entry as services hand it in: (action, table, row key, old values, new values).
 LogItem = tuple[str, str, Any, "dict[str, Any] | None", "dict[str, Any] | None"]
 READONLY_ON_REQUEST = "数据库以只读方式打开，不能修改"
+LONG_PATH_VFS = "win32-longpath"  # SQLite's Windows VFS for \\?\ names up to 32,767 characters
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
 
@@ -68,10 +72,47 @@ def newer_version_message(found: int, newest: int) -> str:
 
 
 def sqlite_uri(path: str | Path, mode: str = "ro") -> str:
-    """A ``file:`` URI for ``sqlite3.connect(..., uri=True)`` (also for UNC paths on Windows)."""
-    text = str(Path(path).resolve()).replace("\\", "/")
+    """A ``file:`` URI for ``sqlite3.connect(..., uri=True)`` (also for UNC and long paths)."""
+    windows = is_windows()
+    if windows and needs_long_form(path):
+        # resolve() asks Windows about the path itself, which fails past the length limit
+        absolute = os.path.abspath(path)
+    else:
+        absolute = str(Path(path).resolve())
+    return uri_for(absolute, mode, windows=windows)
+
+
+def uri_for(absolute: str, mode: str, *, windows: bool) -> str:
+    """The URI of an absolute path, for either platform (pure: tested with Windows forms anywhere).
+
+    Windows: ``file:C:/…`` or ``file:////server/share/…``; past the 260-character limit the
+    ``\\\\?\\`` form, percent-encoded whole, with SQLite's ``win32-longpath`` VFS (the default
+    ``win32`` VFS cuts names at MAX_PATH)."""
+    if windows and (absolute.startswith("\\\\?\\") or needs_long_form(absolute, windows=True)):
+        verbatim = os_path(absolute, windows=True)
+        return f"file:{urllib.parse.quote(verbatim, safe='')}?mode={mode}&vfs={LONG_PATH_VFS}"
+    text = absolute.replace("\\", "/") if windows else absolute
     prefix = "file://" if text.startswith("//") else "file:"  # file:////server/share/x.db
     return f"{prefix}{urllib.parse.quote(text, safe='/:')}?mode={mode}"
+
+
+def connect(path: str | Path, *, mode: str = "rwc", **kwargs: Any) -> sqlite3.Connection:
+    """``sqlite3.connect`` for a file; on Windows a path past the length limit goes through its
+    URI (:func:`uri_for`), everywhere else the plain name as always."""
+    if mode == "rwc" and not needs_long_form(path):
+        return sqlite3.connect(str(path), **kwargs)
+    return sqlite3.connect(sqlite_uri(path, mode), uri=True, **kwargs)
+
+
+def open_error(path: Path, exc: OSError) -> StorageError:
+    """A database file that cannot be read: held by another program (an antivirus scanner, a
+    backup or sync client, still after the retries) or otherwise unreadable."""
+    if isinstance(exc, PermissionError):
+        return StorageError(
+            f"数据库文件 {path} 正被其他程序（如杀毒软件、备份或同步软件）占用或没有读取权限，"
+            "暂时无法打开；请稍后重试（数据库未作任何改动）"
+        )
+    return StorageError(f"无法读取数据库文件 {path}：{reason(exc)}")
 
 
 def peek_user_version(path: str | Path) -> int:
@@ -81,10 +122,9 @@ def peek_user_version(path: str | Path) -> int:
     still be there, so the version is then asked of SQLite through a read-only connection.
     """
     path = Path(path)
-    with path.open("rb") as handle:
-        header = handle.read(100)
+    header = read_head(path, 100)  # retried while an antivirus scanner holds the file
     version = int.from_bytes(header[60:64], "big") if len(header) >= 64 else 0
-    wal = path.with_name(path.name + "-wal")
+    wal = Path(os_path(path.with_name(path.name + "-wal")))
     if wal.exists() and wal.stat().st_size > 0:
         try:
             conn = sqlite3.connect(sqlite_uri(path), uri=True, timeout=5.0)
@@ -183,19 +223,23 @@ class Database:
         self._readonly_reason: str | None = None
         self._release_lock: weakref.finalize | None = None
         in_memory = str(path) == ":memory:"
-        exists = not in_memory and self.path.exists() and self.path.stat().st_size > 0
-        if not create and not in_memory and not self.path.exists():
+        io_path = self.path if in_memory else Path(os_path(self.path))  # \\?\ past 260 chars
+        exists = not in_memory and io_path.exists() and io_path.stat().st_size > 0
+        if not create and not in_memory and not io_path.exists():
             raise StorageError(f"数据库文件不存在：{self.path}")
         if exists:  # nothing is written before the version is known to be ours
-            _check_is_sqlite(self.path)
-            found, newest = peek_user_version(self.path), schema_version_supported()
+            try:
+                _check_is_sqlite(self.path)
+                found, newest = peek_user_version(self.path), schema_version_supported()
+            except OSError as exc:
+                raise open_error(self.path, exc) from exc
             if found > newest:
                 raise StorageError(newer_version_message(found, newest))
         if in_memory or readonly is True:
             self._readonly_reason = None if in_memory else READONLY_ON_REQUEST
         else:
             if not exists:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                io_path.parent.mkdir(parents=True, exist_ok=True)
             self._take_lock(required=readonly is False)
         try:
             if self._readonly_reason is None:
@@ -228,9 +272,13 @@ class Database:
             )
 
     def _open_writable(self, in_memory: bool) -> None:
-        if not in_memory:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=5.0)
+        # SQLite's Windows layer itself retries a file an antivirus scanner holds for a moment
+        # (winRetryIoerr); the reads before it (the header, the version) retry in read_head.
+        if in_memory:
+            self.conn = sqlite3.connect(":memory:", isolation_level=None, timeout=5.0)
+        else:
+            Path(os_path(self.path.parent)).mkdir(parents=True, exist_ok=True)
+            self.conn = connect(self.path, isolation_level=None, timeout=5.0)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA busy_timeout = 5000")
@@ -466,8 +514,7 @@ def _json(values: dict[str, Any]) -> str:
 
 
 def _check_is_sqlite(path: Path) -> None:
-    with path.open("rb") as handle:
-        header = handle.read(16)
+    header = read_head(path, 16)
     if header != b"SQLite format 3\x00":
         raise StorageError(f"文件 {path} 不是本系统的数据库文件（不是SQLite数据库）")
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from desktop.paths import os_path
+
 STALE_AFTER_S = 24 * 3600  # a lock from another host older than this is abandoned
 UNREADABLE_STALE_S = 60  # an empty/garbled lock file older than this is abandoned
 HEARTBEAT_S = 3600  # the holder refreshes the lock file's time at most this often
@@ -99,12 +101,13 @@ _mutex = threading.RLock()
 
 
 def lock_path(db_path: str | Path) -> Path:
+    """``<db>.lock`` in the form the OS takes (``\\\\?\\…`` past Windows' 260 characters)."""
     db_path = Path(db_path)
-    return db_path.with_name(db_path.name + ".lock")
+    return Path(os_path(db_path.with_name(db_path.name + ".lock")))
 
 
 def _key(db_path: str | Path) -> str:
-    return os.path.normcase(str(Path(db_path).resolve()))
+    return os.path.normcase(str(Path(os_path(db_path)).resolve()))
 
 
 def hostname() -> str:

@@ -6,8 +6,8 @@ import importlib
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -75,6 +75,20 @@ def default_year(db: Database) -> int:
     return newest_award_year(db, date.today())
 
 
+def fit_to_screen(widget: QWidget, width: int, height: int) -> QSize:
+    """``width``×``height`` logical pixels, made no larger than the screen's free area.
+
+    At 150 % display scaling a 1920×1080 screen offers only about 1280×690 logical pixels (less
+    than the window's first-start size), at 125 % a 1366×768 one about 1090×580: a window larger
+    than that would hang off the screen with its status bar out of reach."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(width, height)
+    free = screen.availableGeometry()
+    title_bar = 40  # Windows adds the title bar and borders outside the size set here
+    return QSize(min(width, free.width()), min(height, max(free.height() - title_bar, 400)))
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self, db: Database, *, settings: QSettings | None = None, notice: str | None = None
@@ -83,7 +97,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or app_settings()
         self.ctx: AppContext | None = None
         self.views: dict[str, View] = {}
-        self.setMinimumSize(1000, 640)
+        self.setMinimumSize(fit_to_screen(self, 1000, 640))
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -491,7 +505,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray | bytes) and geometry:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1360, 820)
+            self.resize(fit_to_screen(self, 1360, 820))
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray | bytes) and state:
             self.restoreState(state)

@@ -280,8 +280,13 @@ LOCKED_STATUSES = status.GRANTED
 
 
 def lock_icon() -> QIcon:
-    """A small padlock drawn with QPainter (the bundled font has no lock glyph)."""
-    pixmap = QPixmap(14, 14)
+    """A small padlock drawn with QPainter (the bundled font has no lock glyph).
+
+    Drawn at 4× (14×14 logical pixels) so it stays sharp at 125 % and 150 % display scaling
+    instead of being enlarged from 14 pixels."""
+    ratio = 4
+    pixmap = QPixmap(14 * ratio, 14 * ratio)
+    pixmap.setDevicePixelRatio(ratio)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)

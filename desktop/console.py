@@ -41,7 +41,7 @@ def stream_kind(stream: Any) -> str:
 
 
 def codec_for_code_page(code_page: int) -> str:
-    """Python's codec for a Windows code page (936 → ``cp936``, 65001 → ``utf-8``)."""
+    """Python's codec for a Windows code page (936 → ``gbk``, 65001 → ``utf-8``)."""
     if code_page == 65001:
         return "utf-8"
     try:

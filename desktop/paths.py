@@ -45,20 +45,20 @@ def portable_data_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
-def user_data_dir(*, windows: bool | None = None, env: Mapping[str, str] | None = None) -> Path:
-    """The data folder. A user name with Chinese characters or spaces (``C:\\Users\\张 三``) needs
-    nothing special: every path goes to Windows through its Unicode (``…W``) functions."""
-    env = os.environ if env is None else env
-    override = env.get("SIQIANG_DATA_DIR")
+def user_data_dir() -> Path:
+    """The data folder. A user name with Chinese characters or spaces (``C:\\Users\\张 三``)
+    needs nothing special: Python hands every path to Windows through its Unicode (``…W``)
+    functions, and SQLite receives it as UTF-8."""
+    override = os.environ.get("SIQIANG_DATA_DIR")
     if override:
         return Path(override)
     portable = portable_data_dir()
     if portable is not None:
         return portable
-    if is_windows() if windows is None else windows:
-        base = env.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
         return Path(base) / APP_FOLDER
-    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / APP_FOLDER
 
 

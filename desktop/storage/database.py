@@ -274,15 +274,15 @@ class Database:
     def _open_writable(self, in_memory: bool) -> None:
         # SQLite's Windows layer itself retries a file an antivirus scanner holds for a moment
         # (winRetryIoerr); the reads before it (the header, the version) retry in read_head.
-        if in_memory:
-            self.conn = sqlite3.connect(":memory:", isolation_level=None, timeout=5.0)
-        else:
-            Path(os_path(self.path.parent)).mkdir(parents=True, exist_ok=True)
-            self.conn = connect(self.path, isolation_level=None, timeout=5.0)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.execute("PRAGMA busy_timeout = 5000")
         try:
+            if in_memory:
+                self.conn = sqlite3.connect(":memory:", isolation_level=None, timeout=5.0)
+            else:
+                Path(os_path(self.path.parent)).mkdir(parents=True, exist_ok=True)
+                self.conn = connect(self.path, isolation_level=None, timeout=5.0)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA busy_timeout = 5000")
             self.conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"无法打开数据库文件 {self.path}：{exc}") from exc

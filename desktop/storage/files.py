@@ -45,6 +45,17 @@ def in_use_message(path: str | os.PathLike[str]) -> str:
     return f"文件“{Path(path).name}”{IN_USE}"
 
 
+def next_free_name(path: str | os.PathLike[str]) -> Path:
+    """``报表(2).xlsx``, ``报表(3).xlsx``, …: the first such name beside ``path`` not yet taken
+    (what 另存为 proposes when the file is held open by another program)."""
+    path = Path(path)
+    for n in range(2, 1000):
+        candidate = path.with_name(f"{path.stem}({n}){path.suffix}")
+        if not os.path.exists(os_path(candidate)):
+            return candidate
+    return path.with_name(f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
+
+
 def retry_sharing(action: Callable[[], T]) -> T:
     """``action()``, tried again after each wait of :data:`RETRY_WAITS` while it raises
     ``PermissionError`` (on Windows: a sharing or lock violation, or access denied while another

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.errors import DomainError
+from desktop.core.errors import DomainError, FileInUse
+from desktop.storage.files import next_free_name
 from desktop.ui import messages
 from desktop.ui.common import AppContext
 from desktop.ui.tasks import Task
@@ -95,13 +96,50 @@ def run_export(
         if on_done is not None:
             on_done(result)
 
+    def again(path: Path) -> None:
+        run_export(
+            ctx,
+            parent,
+            name,
+            fmt,
+            path,
+            unit=unit,
+            year=year,
+            credit_code=credit_code,
+            on_done=on_done,
+            offer_open=offer_open,
+        )
+
+    def failed(error: BaseException) -> None:
+        if isinstance(error, FileInUse):  # open in Excel/WPS: 重试 after closing it, or 另存为
+            messages.file_in_use(
+                parent,
+                error,
+                retry=lambda: again(out_path),
+                save_as=lambda: save_as(parent, out_path, fmt, again),
+                title="导出报表未完成",
+            )
+        else:
+            messages.show_error(parent, error, title="导出报表未完成")
+
     return ctx.run(
         parent,
         work,
         title="导出报表",
         label=f"正在生成{REPORTS.get(name, name)}…",
         on_success=succeeded,
+        on_error=failed,
     )
+
+
+def save_as(parent: QWidget | None, current: Path, fmt: str, then: Callable[[Path], None]) -> None:
+    """Ask for another file name (proposing ``名称(2).xlsx``) and go on with it, unless cancelled."""
+    title, ext = FORMATS["pdf" if fmt == "pdf" else "excel"]
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "另存为", str(next_free_name(current)), f"{title} (*.{ext})"
+    )
+    if path:
+        then(Path(path))
 
 
 class ExportDialog(QDialog):

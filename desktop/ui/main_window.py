@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME, ORG_NAME, __version__
-from desktop.core.errors import DomainError
+from desktop.core.errors import DomainError, FileInUse
 from desktop.storage.database import Database
 from desktop.ui import messages
 from desktop.ui.common import AppContext, View
@@ -40,6 +40,7 @@ VIEWS = (
     ("受理", "desktop.ui.intake_view", "IntakeView"),
 )
 MAX_RECENT = 8
+_warned_locations: set[str] = set()  # databases whose network/synced location was pointed out
 FIRST_YEAR = 2021
 
 
@@ -257,12 +258,23 @@ class MainWindow(QMainWindow):
             messages.show_info(self, db.readonly_message or "", "只读打开")
         if db.lock_notice:
             self.statusBar().showMessage(db.lock_notice, 15000)
+        self._warn_about_location(db.path)
         self._update_year_label()
         self._update_user_label()
         self._remember(db.path)
         self.show_view(max(self.nav.currentRow(), 0))
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)
+
+    def _warn_about_location(self, path: Path) -> None:
+        """A database on a network share or in a synced folder: said once per run, in a box (too
+        long for the status bar, where the notice also appears)."""
+        from desktop.services.session import location_warning
+
+        warning = location_warning(path)
+        if warning and str(path) not in _warned_locations:
+            _warned_locations.add(str(path))
+            messages.show_info(self, warning, "数据库位置")
 
     def open_database(self, path: Path, *, create: bool = False) -> bool:
         from desktop.services.session import open_session
@@ -320,13 +332,13 @@ class MainWindow(QMainWindow):
                 f"已新建空数据库 {target}（已载入政策条款和镇街表）", 10000
             )
 
-    def backup_database(self) -> None:
+    def backup_database(self, suggested: Path | None = None) -> None:
         from desktop.storage.backup import manual_backup_path
 
         path, _ = QFileDialog.getSaveFileName(
             self,
             "备份数据库",
-            str(manual_backup_path(self.db.path)),
+            str(suggested or manual_backup_path(self.db.path)),
             "数据库文件 (*.db)",
         )
         if path:
@@ -334,9 +346,19 @@ class MainWindow(QMainWindow):
 
     def backup_to(self, target: Path) -> Path | None:
         from desktop.storage.backup import backup_to
+        from desktop.storage.files import next_free_name
 
         try:
             result = backup_to(self.db, target)
+        except FileInUse as exc:  # the target is open elsewhere: 重试, or 另存为 another name
+            messages.file_in_use(
+                self,
+                exc,
+                retry=lambda: self.backup_to(target),
+                save_as=lambda: self.backup_database(next_free_name(target)),
+                title="备份未完成",
+            )
+            return None
         except (DomainError, OSError) as exc:
             messages.show_error(
                 self, exc if isinstance(exc, DomainError) else DomainError(f"备份失败：{exc}")

@@ -114,6 +114,41 @@ def ask(
     return box
 
 
+def file_in_use(
+    parent: QWidget | None,
+    error: BaseException,
+    *,
+    retry: Callable[[], None],
+    save_as: Callable[[], None],
+    title: str = "文件被占用",
+) -> QMessageBox:
+    """A file held open by another program (``FileInUse``: a report open in Excel/WPS, a backup
+    target): its sentence, with 重试 (after closing it there) and 另存为… (another file name)."""
+    buttons = QMessageBox.StandardButton
+    actions = {buttons.Retry: retry, buttons.Save: save_as}
+
+    def answered(button: QMessageBox.StandardButton) -> None:
+        action = actions.get(button)
+        if action is not None:
+            action()
+
+    box = _show(
+        parent,
+        QMessageBox.Icon.Warning,
+        "error",
+        title,
+        str(error),
+        None,
+        buttons.Retry | buttons.Save | buttons.Cancel,
+        answered,
+    )
+    save = box.button(buttons.Save)
+    if save is not None:
+        save.setText("另存为…")
+    box.setDefaultButton(buttons.Save)
+    return box
+
+
 def open_boxes() -> list[QMessageBox]:
     return list(_open_boxes)
 

@@ -3,6 +3,7 @@
     python build/build.py                 # build + check + smoke test + start-up times
     python build/build.py --skip-build    # only test what is already in dist/
     python build/build.py --clean         # rebuild from scratch (PyInstaller --clean)
+    python build/build.py --zip           # … and zip the folder for handing out (and CI)
 
 Output: ``dist/SiqiangAwards/`` at the repository root (PyInstaller's work files go to
 ``work-build/``; both are outside ``build/``, which is PyInstaller's default work folder and holds
@@ -12,12 +13,16 @@ The smoke test runs the frozen program against a temporary data folder (``SIQIAN
 with ``QT_QPA_PLATFORM=offscreen``: the command line (init --demo, calculate, check, export
 excel/pdf) and the main window, which opens and closes by itself when the program honours
 ``SIQIANG_SMOKE_EXIT_MS`` and reports ``SIQIANG_WINDOW_SHOWN <seconds>`` on stderr. Any non-zero
-exit or unexpected stderr fails the build.
+exit or unexpected stderr fails the build. Then the Windows realities the unit tests can only
+simulate: a database and exports in folders past 260 characters with Chinese and spaces,
+``--json`` redirected to a file, and (on Windows) an export over a workbook another program holds
+open.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -32,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # desktop.paths (the \\?\ form of long paths) for the smoke test
 SPEC = ROOT / "build" / "siqiang.spec"
 WORK = ROOT / "work-build"
 DIST = ROOT / "dist"
@@ -375,6 +381,80 @@ def smoke_cli(env: dict[str, str], out_dir: Path, failures: list[str]) -> None:
     )
 
 
+def long_folder(base: Path, length: int = 280) -> Path:
+    """A folder past Windows' 260 characters, with Chinese and spaces in every part (mostly ASCII:
+    Linux's SQLite takes at most 512 bytes of UTF-8 for a path)."""
+    from desktop.paths import os_path
+
+    folder = base
+    while len(str(folder)) < length:
+        folder = folder / "Siqiang Awards 四强 2024"
+    os.makedirs(os_path(folder))  # \\?\ on Windows: the plain form fails past 248 characters
+    return folder
+
+
+def smoke_windows_realities(env: dict[str, str], out_dir: Path, failures: list[str]) -> None:
+    """What a clerk's PC does that the unit tests only simulate, on the built program."""
+    from desktop.paths import os_path
+
+    def report(label: str, problem: str | None) -> None:
+        say(f"  [{'通过' if problem is None else '失败'}] {label}")
+        if problem is not None:
+            failures.append(f"{label}：{problem}")
+            say(f"      {problem}")
+
+    folder = long_folder(out_dir / "长路径")
+    db = folder / "奖补 数据库.db"
+    xlsx = long_folder(out_dir / "导出 长路径") / "2024年度 奖补明细表.xlsx"
+    problem = None
+    for argv in (
+        ["--db", str(db), "init", "--demo"],
+        ["--db", str(db), "calculate", "--year", "2024"],
+        ["--db", str(db), "export", "excel", "--year", "2024", "--out", str(xlsx)],
+        ["--db", str(db), "backup"],
+    ):
+        result = run([CLI_EXE, *argv], env)
+        if result.returncode != 0 or result.unexpected_stderr():
+            problem = f"{argv[2]}：退出码 {result.returncode}，stderr：{result.stderr[-300:]}"
+            break
+    if problem is None and not os.path.isfile(os_path(xlsx)):
+        problem = f"{xlsx.name} 没有写出"
+    report(f"{len(str(db))} 个字符的路径（中文、空格）：init、calculate、export、backup", problem)
+
+    out = out_dir / "企业.json"
+    plain_env = {k: v for k, v in env.items() if k not in ("PYTHONUTF8", "PYTHONIOENCODING")}
+    with open(out, "wb") as handle:
+        done = subprocess.run(
+            [CLI_EXE, "list", "enterprises", "--json"],
+            env=plain_env,
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.PIPE,
+        )
+    try:
+        rows = json.loads(out.read_bytes().decode("utf-8"))
+        problem = None if done.returncode == 0 and rows else f"退出码 {done.returncode}"
+    except ValueError as exc:  # not UTF-8 or not JSON
+        problem = f"不是 UTF-8 的 JSON（{exc}）"
+    report("list enterprises --json 重定向到文件：UTF-8", problem)
+
+    if not WINDOWS:
+        say(
+            "  [跳过] 导出到被其他程序打开的文件：Linux 上打开的文件不妨碍替换，只能在 Windows 上测"
+        )
+        return
+    held = out_dir / "已打开.xlsx"
+    held.write_bytes(b"open in Excel")
+    with open(held, "rb"):  # no FILE_SHARE_DELETE, as Excel/WPS hold a workbook: no replacing it
+        result = run([CLI_EXE, "export", "excel", "--year", "2024", "--out", str(held)], env)
+    problem = None
+    if result.returncode != 1 or "正被其他程序（如Excel/WPS）打开" not in result.stderr:
+        problem = f"退出码 {result.returncode}，stderr：{result.stderr[-300:]}"
+    elif held.read_bytes() != b"open in Excel":
+        problem = "被打开的文件被改动了"
+    report("导出到被其他程序打开的文件：中文提示，原文件不变", problem)
+
+
 def smoke_exit_wired() -> bool:
     """Whether the program's code handles SIQIANG_SMOKE_EXIT_MS. Until it does, a main window still
     open at the time limit passes when its stderr is clean; afterwards it is a failure (a window
@@ -493,6 +573,7 @@ def smoke_test(runs: int, measure: bool) -> list[str]:
                 [GUI_EXE], smoke_env(first_start), "主窗口（首次启动，空数据目录）", failures
             )
         smoke_cli(env, out, failures)
+        smoke_windows_realities(env, out, failures)
         if not no_gui:
             gui = smoke_gui([GUI_EXE], env, "主窗口（已有演示数据）", failures)
         smoke_portable(failures)
@@ -523,13 +604,40 @@ def smoke_test(runs: int, measure: bool) -> list[str]:
     return failures
 
 
+def make_zip() -> Path:
+    """``dist/SiqiangAwards-<version>-<platform>.zip`` holding the folder ``SiqiangAwards/``."""
+    import platform
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "version"
+    ]
+    system = "windows" if WINDOWS else sys.platform
+    target = DIST / f"{APP.name}-{version}-{system}-{platform.machine().lower()}.zip"
+    start = time.perf_counter()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for folder, _dirs, names in os.walk(APP):
+            for name in sorted(names):
+                full = Path(folder) / name
+                archive.write(full, full.relative_to(DIST).as_posix())
+    say(
+        f"压缩包 {target.relative_to(ROOT)}：{target.stat().st_size / 1e6:.1f} MB"
+        f"（{time.perf_counter() - start:.1f} s）"
+    )
+    return target
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-build", action="store_true", help="只测试 dist/ 中已有的程序")
     parser.add_argument("--clean", action="store_true", help="清除 PyInstaller 缓存后重新构建")
     parser.add_argument("--runs", type=int, default=5, help="启动时间测量次数（默认 5）")
     parser.add_argument("--no-startup", action="store_true", help="不测量启动时间")
+    parser.add_argument("--zip", action="store_true", help="全部通过后把程序文件夹打成压缩包")
     args = parser.parse_args()
+    for stream in (sys.stdout, sys.stderr):  # a CI log is a pipe, cp1252 on a Windows runner
+        if not stream.isatty():
+            stream.reconfigure(encoding="utf-8", errors="replace")
     if not args.skip_build:
         if shutil.which("ldd") is None and not WINDOWS and sys.platform != "darwin":
             say("提示：没有 ldd，PyInstaller 无法分析依赖库")
@@ -547,6 +655,8 @@ def main() -> int:
             say(f"  - {failure}")
         return 1
     say("\n全部通过")
+    if args.zip:
+        make_zip()
     return 0
 
 

@@ -93,8 +93,11 @@ def os_path(path: str | os.PathLike[str], *, windows: bool | None = None) -> str
 
 
 def needs_long_form(path: str | os.PathLike[str], *, windows: bool | None = None) -> bool:
-    """Whether :func:`os_path` changes ``path`` (SQLite then needs its ``win32-longpath`` VFS)."""
-    return os_path(path, windows=windows) != os.fspath(path)
+    """Whether ``path`` is, or is given to the OS as, a ``\\\\?\\`` path (on Windows only):
+    SQLite then needs its ``win32-longpath`` VFS."""
+    if not (is_windows() if windows is None else windows):
+        return False
+    return os_path(path, windows=True).startswith(_VERBATIM)
 
 
 # -- network shares and synced folders -------------------------------------------------------------

@@ -353,6 +353,8 @@ def test_sqlite_uris_for_windows_paths():
     assert query == "mode=rwc&vfs=win32-longpath"
     assert urllib.parse.unquote(head.removeprefix("file:")) == "\\\\?\\" + LONG_WINDOWS
     assert uri_for("/tmp/a #1.db", "ro", windows=False) == "file:/tmp/a%20%231.db?mode=ro"
+    short_verbatim = r"\\?\C:\奖补\x.db.part"  # a temporary file named in the \\?\ form
+    assert uri_for(short_verbatim, "rwc", windows=True).endswith("&vfs=win32-longpath")
 
 
 def _long_folder(base: Path, length: int = 300) -> Path:

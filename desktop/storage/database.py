@@ -88,7 +88,7 @@ def uri_for(absolute: str, mode: str, *, windows: bool) -> str:
     Windows: ``file:C:/…`` or ``file:////server/share/…``; past the 260-character limit the
     ``\\\\?\\`` form, percent-encoded whole, with SQLite's ``win32-longpath`` VFS (the default
     ``win32`` VFS cuts names at MAX_PATH)."""
-    if windows and (absolute.startswith("\\\\?\\") or needs_long_form(absolute, windows=True)):
+    if windows and needs_long_form(absolute, windows=True):
         verbatim = os_path(absolute, windows=True)
         return f"file:{urllib.parse.quote(verbatim, safe='')}?mode={mode}&vfs={LONG_PATH_VFS}"
     text = absolute.replace("\\", "/") if windows else absolute

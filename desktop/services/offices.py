@@ -13,8 +13,6 @@ receipt (shown with its fingerprint for the phone check) unless it was registere
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 from desktop.core import exchange, signatures, status
 from desktop.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from desktop.services.users import ADMIN, require_role
+from desktop.storage import files
 from desktop.storage.database import Database, now_text
 
 MODE_KEY = "office_mode"
@@ -31,8 +30,6 @@ DISTRICT = "区"  # how a township database names the district (``township regis
 DISTRICT_NAMES = ("区", "区工信局", "临淄区", "临淄区工业和信息化局")
 DISTRICT_LABEL = "区工信局"  # how messages name the district
 GENESIS = "0" * 64
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 # The enterprise fields both offices keep, as the exchanged records name them.
 ENTERPRISE_FIELDS = (
@@ -411,24 +408,12 @@ def check_target(path: str | Path, fmt: str) -> Path:
     label = exchange.LABELS[fmt]
     if out.is_dir():
         raise ValidationError(f"导出位置“{out}”是文件夹，请指定{label}文件名", field="文件")
-    if not out.parent.exists():
-        raise ValidationError(f"文件夹“{out.parent}”不存在", field="文件")
+    files.check_target(out)  # a missing folder, a read-only file (and long Windows paths)
     return out
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file beside it: a failure leaves no
-    half-written file (and an existing one untouched)."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if os.name == "posix":  # mkstemp creates 0600; give it the mode a new file would get
-            os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    half-written file (and an existing one untouched); a target held open by another program
+    raises ``FileInUse`` (``desktop.storage.files.write_file``)."""
+    files.write_file(path, lambda tmp: tmp.write_bytes(data))

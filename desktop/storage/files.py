@@ -129,11 +129,20 @@ def move_into_place(tmp: Path, target: str | os.PathLike[str]) -> None:
     the target; then ``FileInUse`` (``tmp`` is left for the caller to remove)."""
     if os.name == "posix":  # mkstemp creates 0600; give the file the mode a new file gets
         os.chmod(tmp, 0o666 & ~_UMASK)
+    retry_sharing(lambda: _flush_to_disk(tmp))  # on disk before it replaces the old file
     dest = os_path(target)
     try:
         retry_sharing(lambda: os.replace(tmp, dest))
     except PermissionError as exc:
         raise FileInUse(in_use_message(target), path=Path(target)) from exc
+
+
+def _flush_to_disk(path: Path) -> None:
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_file(

@@ -179,10 +179,12 @@ def test_explain_shows_rule_parameters_checks_and_steps(setup):
     add(db, ids, CODE_A, "LZ41-2", "2024-03-15", basis_fen=620_000_000)
     calculate_year(db, 2024)
     text = award_service.explain(db, db.scalar("SELECT id FROM awards"))
+    assert "rate" not in text and "cap" not in text and "per-enterprise" not in text
     for needle in (
         "临政字〔2021〕41号三（二）",
-        "比例（rate）= 0.30",
-        "上限（元）（cap）= 1500000.00",
+        "比例：30%",  # Chinese labels and values, never a key like rate= (issue 10)
+        "上限：1,500,000.00 元",
+        "上限口径：每户企业每年度按本条款累计",
         "[通过] 列入当年度四强企业名单",
         "超过上限 1,500,000.00 元",
         "核定金额：1,500,000.00 元",

@@ -386,8 +386,9 @@ def test_explain_prints_citation_parameters_steps_and_checks(capsys, demo):
     assert "临政字〔2021〕41号三（二）" in out  # 文号与条款
     assert "条款LZ41-2" in out
     parameters = out.split("参数：")[1].split("事项数据")[0]
-    assert "比例（rate）= 0.30" in parameters
-    assert "上限（元）（cap）= 1500000.00" in parameters
+    assert "比例：30%" in parameters  # Chinese labels and values (issue 10), no English keys
+    assert "上限：1,500,000.00 元" in parameters
+    assert "rate" not in parameters and "cap" not in parameters
     steps = out.split("计算步骤：")[1]
     assert "× 30%" in steps
     checks = out.split("条件检查：")[1].split("计算步骤：")[0]

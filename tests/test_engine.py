@@ -423,4 +423,4 @@ def test_every_zero_result_says_why(catalogue):
     for r in run(catalogue, apps, NOT_LISTED):
         if r.amount_fen == 0:
             assert "不予奖补——" in r.explanation and len(r.explanation.split("——", 1)[1]) > 4
-        assert r.trace["checks"] or r.trace.get("steps")
+        assert r.trace.checks or r.trace.steps

@@ -120,7 +120,9 @@ def test_policy_copy_from_the_command_line(tmp_path, capsys):
     capsys.readouterr()
     assert run(["--db", path, "policy", "list"]) == 0
     out = capsys.readouterr().out
-    assert "[2] 临政字〔2026〕1号" in out and "rate=0.35，cap=None" in out
+    new_version = out.split("[2] 临政字〔2026〕1号")[1]
+    line = next(x for x in new_version.splitlines() if x.strip().startswith("LZ41-2 "))
+    assert "比例 35%" in line and "上限 不设上限" in line  # stored canonically, shown in Chinese
     assert (
         run(
             [

@@ -24,9 +24,6 @@ KNOWN = {
     "status": {
         "desktop/reports/data.py",
         "desktop/services/awards.py",
-        "desktop/services/calculation.py",
-        "desktop/services/catalogue.py",
-        "desktop/services/check.py",
         "desktop/services/demo.py",
         "desktop/cli/review_commands.py",
     },

@@ -1,34 +1,43 @@
-"""The award engine: pure functions from facts to awards, each with its explanation trace.
+"""The award engine: pure functions from facts to awards, each with its typed trace.
 
-Input is one enterprise's applications (any years), its facts (规上, the years it was on the 四强
-list), the rule catalogue, and the decisions a person already took (approved, rejected, revoked),
-which the engine respects but never changes. Output is one :class:`AwardResult` per application,
-rule and payment; the caller decides which award year it stores.
+Input is one enterprise's matters (any years), its facts (规上, the years it was on the 四强 list),
+the rule catalogue, and the decisions people took on stored awards. Output is one
+:class:`AwardResult` per matter, rule and payment. The result never depends on the order in which
+matters were entered or years were calculated:
 
-Order of work, per enterprise:
-1. each application is evaluated on its own for each candidate rule (its rule code, or the rules
-   matching its city document): policy version in force on the event date, every eligibility
-   condition, the method's amount (limited by the rule's own cap);
-2. 就高不重复: of several candidate rules of one application, and of the applications marked as
-   one matter (同一事项), only the highest is granted, the others get 0 with that reason;
-3. in date order, first-time keys and per-enterprise-per-rule-per-year caps are applied, so the
-   application that crosses the cap gets the remainder.
+1. Each matter is evaluated on its own under each candidate rule (its 条款编号, or every rule whose
+   city document it names): the version in force on its date, every condition, the method's
+   amount (limited by the rule's own cap).
+2. Decisions stand. An award a person granted (审核中, 已审核, 已拨付, 拨付失败) keeps its amount
+   and counts, at that amount, toward the cap of its enterprise, rule and award year and as "the
+   first time" of its first-time key — whatever its date. A 不予奖补 award stays at 0 and counts
+   for nothing; a revoked (已撤销) award is not a decision any more: its matter is computed anew.
+3. The undecided matters are applied in date order (ties by their content, never by entry order):
+   each gets what is left under the cap, and a first-time key goes to the earliest eligible one.
+4. 就高不重复: of the candidate rules of one matter, and of the matters marked as one matter
+   (同一事项, across award years too), one is granted — the one that would actually be granted
+   the most after caps and first-time limits (installments: in all). The others get 0 with a
+   reason that names the winner and its amount.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from desktop.core import status
-from desktop.core.money import apply_rate, format_rate, format_yuan
-from desktop.core.rules import CONDITIONS, Catalogue, RuleVersion, format_date_cn
+from desktop.core.conditions import CONDITIONS, FIRST_TIME, Facts
+from desktop.core.explain import award_line, installment_line
+from desktop.core.methods import Computed, MatterInput
+from desktop.core.methods.installments import Installments
+from desktop.core.money import format_yuan
+from desktop.core.rules import Catalogue, RuleVersion, format_date_cn
+from desktop.core.trace import Check, Installment, Matter, Trace, Winner
 
-LOCKED_GRANTED = status.GRANTED
-LOCKED_DENIED = status.DENIED  # a revoked award is no decision: its matter is computed anew
 UNMATCHED_CODE = "未匹配"
+MAX_SIMULATED_GROUPS = 8  # beyond this many 同一事项 groups in one enterprise, choose greedily
 
 
 class Application(NamedTuple):
@@ -44,6 +53,7 @@ class Application(NamedTuple):
     same_matter_key: str | None = None
     manual_amount_fen: int | None = None
     description: str | None = None
+    order_key: str = ""  # the matter's content key: orders matters of the same date
 
 
 class EnterpriseFacts(NamedTuple):
@@ -57,6 +67,7 @@ class Decision(NamedTuple):
 
     status: str
     amount_fen: int
+    award_id: int | None = None
 
 
 AwardKey = tuple[int, str, int]  # (application id, rule code, installment no)
@@ -74,7 +85,7 @@ class AwardResult:
     amount_fen: int
     eligible: bool
     explanation: str
-    trace: dict[str, Any]
+    trace: Trace
     after_expiry: bool = False
 
     @property
@@ -82,23 +93,329 @@ class AwardResult:
         return (self.application_id, self.rule_code, self.installment_no)
 
 
-@dataclass
-class _Candidate:
-    """One application under one rule, evaluated on its own."""
+# -- one matter under one rule, on its own ------------------------------------------------------
 
+
+@dataclass
+class _Option:
     app: Application
     code: str
-    rule: RuleVersion | None
-    checks: list[dict[str, Any]] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    steps: list[str] = field(default_factory=list)
-    amount_fen: int = 0  # the year's (or one-time) amount before cross-application limits
-    summary: str = ""  # the arithmetic in words, before cross-application limits
-    first_time_pending: bool = False
+    rule: RuleVersion | None  # the version in force on the matter's date
+    cited: RuleVersion | None  # what the explanation cites (the nearest version if none in force)
+    match: str | None
+    checks: list[Check]
+    reasons: list[str]
+    computed: Computed
+    decision: Decision | None
 
     @property
-    def eligible(self) -> bool:
-        return not self.reasons
+    def granted_decision(self) -> bool:
+        return self.decision is not None and self.decision.status in status.GRANTED
+
+    @property
+    def denied_decision(self) -> bool:
+        return self.decision is not None and self.decision.status in status.DENIED
+
+    @property
+    def contends(self) -> bool:
+        """Eligible on its own and not refused by a person: may be the one granted."""
+        return not self.reasons and not self.denied_decision and self.rule is not None
+
+    @property
+    def cap_key(self) -> tuple[str, int]:
+        return (self.code, self.app.event_date.year)
+
+
+def _candidates(
+    app: Application,
+    facts: Facts,
+    catalogue: Catalogue,
+    decisions: Mapping[AwardKey, Decision],
+) -> list[_Option]:
+    if app.rule_code:
+        codes, match = [app.rule_code], None
+    else:
+        codes = catalogue.match_document(app.city_document)
+        match = f"按市级政策文号{app.city_document}匹配本条款"
+    if not codes:
+        reason = (
+            f"条款编号{app.rule_code}不存在"
+            if app.rule_code
+            else f"市级政策文号“{app.city_document or ''}”未对应任何条款，请填写条款编号"
+        )
+        return [
+            _Option(
+                app,
+                app.rule_code or UNMATCHED_CODE,
+                None,
+                None,
+                None,
+                [],
+                [reason],
+                Computed(),
+                None,
+            )
+        ]
+    return [_evaluate(app, code, match, facts, catalogue, decisions) for code in codes]
+
+
+def _evaluate(
+    app: Application,
+    code: str,
+    match: str | None,
+    facts: Facts,
+    catalogue: Catalogue,
+    decisions: Mapping[AwardKey, Decision],
+) -> _Option:
+    rule = catalogue.in_force(code, app.event_date)
+    decision = decisions.get((app.id, code, 0))
+    option = _Option(
+        app,
+        code,
+        rule,
+        catalogue.nearest(code, app.event_date),
+        match,
+        [],
+        [],
+        Computed(),
+        decision,
+    )
+    when = format_date_cn(app.event_date)
+    if not catalogue.known(code):
+        option.reasons.append(f"条款编号{code}不存在")
+        return option
+    if rule is None:
+        reason = catalogue.gap_reason(code, app.event_date)
+        option.checks.append(Check("validity", "政策有效期", False, f"{reason}（事项日期{when}）"))
+        option.reasons.append(reason)
+        return option
+    option.checks.append(
+        Check("validity", "政策有效期", True, f"事项日期{when}在{rule.validity_text}内")
+    )
+    year = app.event_date.year
+    for key in rule.conditions:
+        if key == FIRST_TIME:
+            continue  # decided across matters, in date order (see _Pass)
+        condition = CONDITIONS.get(key)
+        if condition is None:  # the vocabulary is closed when rules are saved; corrupt data
+            check = Check(key, key, False, f"未知的适用条件“{key}”")
+        else:
+            check = condition.judge(facts, year)
+        option.checks.append(check)
+        if not check.passed:
+            option.reasons.append(check.detail)
+    matter = MatterInput(
+        app.event_date,
+        app.basis_fen,
+        app.level,
+        app.manual_amount_fen,
+        app.description,
+        app.city_document,
+    )
+    option.computed = rule.method_obj.compute(rule.parameters, matter, rule.name)
+    option.reasons.extend(option.computed.reasons)
+    return option
+
+
+# -- caps and first-time keys across matters ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """Who holds a first-time key."""
+
+    app: Application
+    amount_fen: int
+    decision: Decision | None
+
+
+@dataclass
+class _State:
+    cap_used: dict[tuple[str, int], int] = field(default_factory=dict)
+    cap_decided: dict[tuple[str, int], list[tuple[int | None, int]]] = field(default_factory=dict)
+    first_taken: dict[str, _Taken] = field(default_factory=dict)
+
+    def copy(self) -> _State:
+        return _State(dict(self.cap_used), dict(self.cap_decided), dict(self.first_taken))
+
+
+@dataclass
+class _Outcome:
+    """What one option is granted in one pass (installment 0)."""
+
+    amount_fen: int
+    reasons: list[str]
+    steps: list[str]
+    checks: list[Check]
+    limit_text: str = ""
+    winner: Winner | None = None
+
+
+def _decided_text(decided: list[tuple[int | None, int]]) -> str:
+    parts = [f"核定结果{award_id} {format_yuan(fen)} 元" for award_id, fen in decided if award_id]
+    return f"（其中已审核：{'、'.join(parts)}）" if parts else ""
+
+
+def _apply_limits(option: _Option, state: _State) -> _Outcome:
+    """Grant ``option`` what caps and first-time keys leave it, and record its use in ``state``."""
+    rule = option.rule
+    assert rule is not None
+    outcome = _Outcome(option.computed.amount_fen, [], [], [])
+    if rule.first_time:
+        taken = state.first_taken.get(rule.first_key)
+        if taken is None:
+            outcome.checks.append(
+                Check(FIRST_TIME, CONDITIONS[FIRST_TIME].label, True, "此前未享受同类奖励")
+            )
+        else:
+            why = _first_time_reason(option.app, taken)
+            outcome.checks.append(Check(FIRST_TIME, CONDITIONS[FIRST_TIME].label, False, why))
+            outcome.reasons.append(why)
+            outcome.amount_fen = 0
+    cap = rule.cap_fen()
+    if cap is not None and not outcome.reasons:
+        key, year = option.cap_key, option.app.event_date.year
+        used = state.cap_used.get(key, 0)
+        remaining = max(cap - used, 0)
+        if used:
+            decided = _decided_text(state.cap_decided.get(key, []))
+            outcome.steps.append(
+                f"本年度已核定 {format_yuan(used)} 元{decided}，上限余额 {format_yuan(remaining)} 元"
+            )
+            if remaining == 0:
+                outcome.limit_text = (
+                    f"；该企业{year}年度已按本条款核定 {format_yuan(used)} 元{decided}，"
+                    f"已达上限 {format_yuan(cap)} 元"
+                )
+                outcome.reasons.append(
+                    f"该企业{year}年度按本条款已达上限 {format_yuan(cap)} 元{decided}"
+                )
+            elif outcome.amount_fen > remaining:
+                outcome.limit_text = (
+                    f"；该企业{year}年度已按本条款核定 {format_yuan(used)} 元{decided}，"
+                    f"上限 {format_yuan(cap)} 元尚余 {format_yuan(remaining)} 元"
+                )
+        outcome.amount_fen = min(outcome.amount_fen, remaining)
+        state.cap_used[key] = used + (0 if outcome.reasons else outcome.amount_fen)
+    if outcome.reasons:
+        outcome.amount_fen = 0
+    elif rule.first_time and outcome.amount_fen > 0:
+        state.first_taken[rule.first_key] = _Taken(option.app, outcome.amount_fen, None)
+    return outcome
+
+
+def _first_time_reason(app: Application, taken: _Taken) -> str:
+    when = format_date_cn(taken.app.event_date)
+    if taken.decision is not None:
+        who = f"核定结果{taken.decision.award_id}，" if taken.decision.award_id else ""
+        award = f"（事项{taken.app.id}，{who}{taken.decision.status} {format_yuan(taken.amount_fen)} 元）"
+        if taken.app.event_date <= app.event_date and taken.app.id != app.id:
+            return f"此前已于{when}享受同类奖励{award}，仅限首次"
+        return f"该企业{when}的同类奖励已审核{award}，仅限首次享受一次"
+    return f"此前已于{when}享受同类奖励（事项{taken.app.id}），仅限首次"
+
+
+# -- the pass over one enterprise -----------------------------------------------------------------
+
+
+Unit = tuple[str, str]  # ("matter", id) or ("same", 同一事项编号)
+
+
+class _Pass:
+    """One enterprise's options, and the date-ordered passes that decide what each is granted."""
+
+    def __init__(self, apps: list[Application], options: dict[int, list[_Option]]) -> None:
+        self.apps = apps
+        self.options = options
+        groups: dict[str, list[Application]] = {}
+        for app in apps:
+            if app.same_matter_key:
+                groups.setdefault(app.same_matter_key, []).append(app)
+        self.unit_of: dict[int, Unit] = {}
+        self.members: dict[Unit, list[Application]] = {}
+        for app in apps:
+            key = app.same_matter_key
+            unit: Unit = ("same", key) if key and len(groups[key]) > 1 else ("matter", str(app.id))
+            self.unit_of[app.id] = unit
+            self.members.setdefault(unit, []).append(app)
+        self.simulate = sum(1 for u in self.members if u[0] == "same") <= MAX_SIMULATED_GROUPS
+        self._memo: dict[
+            frozenset[tuple[Unit, int]], tuple[dict[int, _Outcome], dict[Unit, int]]
+        ] = {}
+        self.all_options = [o for app in apps for o in options[app.id]]
+        self.index = {id(o): i for i, o in enumerate(self.all_options)}
+
+    def unit_options(self, unit: Unit) -> list[_Option]:
+        return [o for app in self.members[unit] for o in self.options[app.id]]
+
+    def initial_state(self) -> _State:
+        state = _State()
+        for option in self.all_options:
+            if not option.granted_decision or option.rule is None:
+                continue
+            assert option.decision is not None
+            amount = option.decision.amount_fen
+            if option.rule.cap_fen() is not None:
+                key = option.cap_key
+                state.cap_used[key] = state.cap_used.get(key, 0) + amount
+                state.cap_decided.setdefault(key, []).append((option.decision.award_id, amount))
+            if option.rule.first_time:
+                held = state.first_taken.get(option.rule.first_key)
+                if held is None or option.app.event_date < held.app.event_date:
+                    state.first_taken[option.rule.first_key] = _Taken(
+                        option.app, amount, option.decision
+                    )
+        return state
+
+    def run(self, forced: dict[Unit, int]) -> tuple[dict[int, _Outcome], dict[Unit, int]]:
+        """Outcomes by option index, and the winner chosen for each unit."""
+        memo_key = frozenset(forced.items())
+        if memo_key in self._memo:
+            return self._memo[memo_key]
+        state = self.initial_state()
+        outcomes: dict[int, _Outcome] = {}
+        chosen = dict(forced)
+        for app in self.apps:
+            unit = self.unit_of[app.id]
+            if unit not in chosen:
+                chosen[unit] = self._choose(unit, app, state, chosen)
+            winner = chosen[unit]
+            for option in self.options[app.id]:
+                i = self.index[id(option)]
+                if option.granted_decision or option.rule is None:
+                    continue
+                if winner == i or (winner < 0 and option.contends):
+                    outcomes[i] = _apply_limits(option, state)
+        self._memo[memo_key] = (outcomes, chosen)
+        return outcomes, chosen
+
+    def _choose(self, unit: Unit, app: Application, state: _State, chosen: dict[Unit, int]) -> int:
+        """The option of ``unit`` to grant (-1: none stands out; each keeps its own result)."""
+        options = self.unit_options(unit)
+        decided = [o for o in options if o.granted_decision]
+        if decided:
+            return self.index[id(decided[0])]
+        contenders = [o for o in options if o.contends]
+        if not contenders:
+            return -1
+        if len(contenders) == 1:
+            return self.index[id(contenders[0])]
+        scores: list[tuple[int, int]] = []
+        single_matter = all(o.app is app for o in contenders)
+        for rank, option in enumerate(contenders):
+            i = self.index[id(option)]
+            if single_matter or not self.simulate:
+                first = _apply_limits(option, state.copy()).amount_fen
+            else:
+                first = self.run({**chosen, unit: i})[0][i].amount_fen
+            assert option.rule is not None
+            total = option.rule.total_fen(first) if first else 0
+            scores.append((total, -rank))
+        best_total, best_rank = max(scores)
+        return self.index[id(contenders[-best_rank])] if best_total > 0 else -1
+
+
+# -- results ----------------------------------------------------------------------------------------
 
 
 def evaluate_enterprise(
@@ -106,374 +423,181 @@ def evaluate_enterprise(
     facts: EnterpriseFacts,
     catalogue: Catalogue,
     decisions: Mapping[AwardKey, Decision] | None = None,
+    *,
+    year: int | None = None,
 ) -> list[AwardResult]:
-    """Every award (and installment) that ``applications`` give rise to, with explanations."""
+    """Every award (and installment) the matters give rise to, with traces.
+
+    With ``year``, only what that award year needs is evaluated and only its awards returned."""
     decisions = decisions or {}
-    apps = sorted(applications, key=lambda a: (a.event_date, a.id))
-    candidates: dict[int, list[_Candidate]] = {a.id: _candidates(a, facts, catalogue) for a in apps}
-
-    # 就高不重复 within an application (several matching rules): keep the highest.
-    winners: dict[int, _Candidate] = {}
-    losers: list[tuple[_Candidate, str]] = []
-    for app in apps:
-        options = candidates[app.id]
-        best = _pick_best(options, app, decisions)
-        winners[app.id] = best
-        for other in options:
-            if other is not best:
-                losers.append(
-                    (other, f"就高不重复：本事项已按{best.code}核定，不再按{other.code}重复奖补")
-                )
-
-    # 就高不重复 across applications marked as the same matter.
-    groups: dict[str, list[Application]] = {}
-    for app in apps:
-        if app.same_matter_key:
-            groups.setdefault(app.same_matter_key, []).append(app)
-    matter_losers: dict[int, str] = {}
-    for key, members in groups.items():
-        if len(members) < 2:
-            continue
-        best_app = _pick_best_matter(members, winners, decisions)
-        winner = winners[best_app.id]
-        for member in members:
-            if member is not best_app:
-                matter_losers[member.id] = (
-                    f"就高不重复：同一事项（编号{key}）已按{winner.code}"
-                    f"（{format_date_cn(best_app.event_date)}事项）核定，本事项不再重复奖补"
-                )
-
+    condition_facts = Facts(facts.above_scale, facts.list_years)
+    apps = sorted(applications, key=lambda a: (a.event_date, a.order_key, a.id))
+    if year is not None:
+        apps = _needed(apps, year, catalogue, decisions)
+    options = {a.id: _candidates(a, condition_facts, catalogue, decisions) for a in apps}
+    run = _Pass(apps, options)
+    outcomes, chosen = run.run({})
     results: list[AwardResult] = []
-    granted_keys: dict[str, Application] = {}
-    cap_used: dict[tuple[str, int], int] = {}
     for app in apps:
-        cand = winners[app.id]
-        locked = decisions.get((app.id, cand.code, 0))
-        if app.id in matter_losers:
-            cand.reasons.append(matter_losers[app.id])
-        if cand.first_time_pending and cand.rule is not None:
-            earlier = granted_keys.get(cand.rule.first_time_key or cand.code)
-            check = {
-                "condition": "first_time",
-                "label": CONDITIONS["first_time"],
-                "passed": earlier is None,
-            }
-            if earlier is not None:
-                why = f"此前已于{format_date_cn(earlier.event_date)}享受同类奖励（事项{earlier.id}），仅限首次"
-                check["detail"] = why
-                cand.reasons.append(why)
-            else:
-                check["detail"] = "此前未享受同类奖励"
-            cand.checks.append(check)
-        results.extend(_finish(cand, facts, locked, decisions, cap_used))
-        granted = locked.status in LOCKED_GRANTED if locked else cand.eligible
-        if granted and cand.rule is not None and "first_time" in cand.rule.conditions:
-            granted_keys.setdefault(cand.rule.first_time_key or cand.code, app)
-    for cand, why in losers:
-        cand.reasons.append(why)
-        cand.amount_fen = 0
-        results.extend(
-            _finish(cand, facts, decisions.get((cand.app.id, cand.code, 0)), decisions, {})
-        )
+        winner_index = chosen[run.unit_of[app.id]]
+        winner = run.all_options[winner_index] if winner_index >= 0 else None
+        for option in options[app.id]:
+            i = run.index[id(option)]
+            outcome = outcomes.get(i)
+            results.extend(_results(option, outcome, winner, outcomes.get(winner_index)))
+    if year is not None:
+        results = [r for r in results if r.year == year]
     return results
 
 
-def _candidates(app: Application, facts: EnterpriseFacts, catalogue: Catalogue) -> list[_Candidate]:
-    if app.rule_code:
-        codes = [app.rule_code]
-    else:
-        codes = catalogue.match_document(app.city_document)
-    if not codes:
-        cand = _Candidate(app, app.rule_code or UNMATCHED_CODE, None)
-        cand.reasons.append(
-            f"条款编号{app.rule_code}不存在"
-            if app.rule_code
-            else f"市级政策文号“{app.city_document or ''}”未对应任何条款，请填写条款编号"
-        )
-        return [cand]
-    return [_evaluate(app, code, facts, catalogue) for code in codes]
-
-
-def _evaluate(
-    app: Application, code: str, facts: EnterpriseFacts, catalogue: Catalogue
-) -> _Candidate:
-    rule = catalogue.in_force(code, app.event_date)
-    cand = _Candidate(app, code, rule)
-    if not catalogue.known(code):
-        cand.reasons.append(f"条款编号{code}不存在")
-        return cand
-    if rule is None:
-        reason = catalogue.gap_reason(code, app.event_date)
-        cand.checks.append(
-            {
-                "condition": "validity",
-                "label": "政策有效期",
-                "passed": False,
-                "detail": f"{reason}（事项日期{format_date_cn(app.event_date)}）",
-            }
-        )
-        cand.reasons.append(reason)
-        return cand
-    cand.checks.append(
-        {
-            "condition": "validity",
-            "label": "政策有效期",
-            "passed": True,
-            "detail": f"事项日期{format_date_cn(app.event_date)}在{rule.validity_text}内",
-        }
-    )
-    year = app.event_date.year
-    for condition in rule.conditions:
-        if condition == "on_list":
-            ok = year in facts.list_years
-            detail = f"{'已' if ok else '未'}列入{year}年度四强企业名单"
-        elif condition == "above_scale":
-            ok = facts.above_scale
-            detail = "规模以上工业企业" if ok else "非规模以上工业企业"
-        elif condition == "newly_listed":
-            earlier = sorted(y for y in facts.list_years if y < year)
-            if year not in facts.list_years:
-                ok, detail = False, f"未列入{year}年度四强企业名单，不属于新列入"
-            elif earlier:
-                ok, detail = False, f"此前已列入{earlier[0]}年度四强企业名单，不属于首次新列入"
-            else:
-                ok, detail = True, f"{year}年度首次列入四强企业名单"
-        elif condition == "first_time":
-            cand.first_time_pending = True  # decided in date order, across applications
-            continue
-        else:  # validate_rule keeps the vocabulary closed; be explicit if the data is corrupt
-            ok, detail = False, f"未知的适用条件“{condition}”"
-        cand.checks.append(
-            {
-                "condition": condition,
-                "label": CONDITIONS.get(condition, condition),
-                "passed": ok,
-                "detail": detail,
-            }
-        )
-        if not ok:
-            cand.reasons.append(detail)
-    _amount(cand)
-    return cand
-
-
-def _amount(cand: _Candidate) -> None:
-    """The amount of the rule's method for this application alone (rule's own cap applied)."""
-    rule, app = cand.rule, cand.app
-    assert rule is not None
-    method = rule.method
-    if method == "ratio":
-        if app.basis_fen is None:
-            cand.reasons.append(f"缺少计算基数（{rule.basis_label()}）")
-            return
-        rate = rule.rate()
-        raw = apply_rate(app.basis_fen, rate)
-        text = f"{rule.basis_label()} {format_yuan(app.basis_fen)} 元 × {format_rate(rate)} = {format_yuan(raw)} 元"
-        cand.steps.append(text)
-        cap = rule.cap_fen()
-        if cap is not None and raw > cap:
-            cand.steps.append(f"超过上限 {format_yuan(cap)} 元，按上限计")
-            text += f"，超过上限 {format_yuan(cap)} 元"
-            raw = cap
-        cand.amount_fen, cand.summary = raw, text
-    elif method == "fixed":
-        amount = rule.amount_fen()
-        cand.amount_fen = amount
-        cand.summary = f"{rule.name}，定额奖励 {format_yuan(amount)} 元"
-        cand.steps.append(cand.summary)
-    elif method == "level":
-        amounts = rule.level_amounts_fen()
-        offered = "、".join(amounts)
-        if not app.level:
-            cand.reasons.append(f"未填写认定级别（本条款适用{offered}）")
-            return
-        if app.level not in amounts:
-            cand.reasons.append(f"本条款不含{app.level}奖励（仅{offered}）")
-            return
-        cand.amount_fen = amounts[app.level]
-        cand.summary = f"{rule.name}（{app.level}），奖励 {format_yuan(cand.amount_fen)} 元"
-        cand.steps.append(cand.summary)
-    elif method == "installments":
-        one_time = rule.installment_plan[0]
-        cand.amount_fen = one_time
-        cand.summary = f"{rule.name}，一次性奖励 {format_yuan(one_time)} 元"
-        cand.steps.append(cand.summary)
-    elif method == "manual":
-        reference = rule.params.get("reference", "")
-        if app.manual_amount_fen is None:
-            cand.reasons.append("人工核定条款尚未录入核定金额")
-            return
-        cand.amount_fen = app.manual_amount_fen
-        doc = f"（事项文号{app.city_document}）" if app.city_document else ""
-        why = f"，理由：{app.description}" if app.description else ""
-        cand.summary = f"按{reference}{doc}人工核定 {format_yuan(app.manual_amount_fen)} 元{why}"
-        cand.steps.append(cand.summary)
-    else:
-        cand.reasons.append(f"计算方法“{method}”不在允许范围内")
-
-
-def _pick_best(
-    options: list[_Candidate], app: Application, decisions: Mapping[AwardKey, Decision]
-) -> _Candidate:
-    for cand in options:  # a person's approval of one candidate decides it
-        locked = decisions.get((app.id, cand.code, 0))
-        if locked and locked.status in LOCKED_GRANTED:
-            return cand
-    return max(
-        options, key=lambda c: (c.eligible, c.amount_fen if c.eligible else 0, -options.index(c))
-    )
-
-
-def _pick_best_matter(
-    members: list[Application],
-    winners: Mapping[int, _Candidate],
-    decisions: Mapping[AwardKey, Decision],
-) -> Application:
-    for app in members:
-        locked = decisions.get((app.id, winners[app.id].code, 0))
-        if locked and locked.status in LOCKED_GRANTED:
-            return app
-
-    def score(app: Application) -> tuple[bool, int, int]:
-        cand = winners[app.id]
-        total = _total_value(cand) if cand.eligible else 0
-        return (cand.eligible, total, -members.index(app))
-
-    return max(members, key=score)
-
-
-def _total_value(cand: _Candidate) -> int:
-    rule = cand.rule
-    if rule is not None and rule.method == "installments":
-        _, yearly, years, _ = rule.installment_plan
-        return cand.amount_fen + yearly * years
-    return cand.amount_fen
-
-
-def _finish(
-    cand: _Candidate,
-    facts: EnterpriseFacts,
-    locked: Decision | None,
-    decisions: Mapping[AwardKey, Decision],
-    cap_used: dict[tuple[str, int], int],
+def _results(
+    option: _Option, outcome: _Outcome | None, winner: _Option | None, won: _Outcome | None
 ) -> list[AwardResult]:
-    """Apply the cross-application cap and build the result(s) with their explanation."""
-    app, rule = cand.app, cand.rule
-    year = app.event_date.year
-    citation = f"依据{rule.citation}" if rule else "依据"
-    amount = cand.amount_fen if cand.eligible else 0
-    text = cand.summary
-    if (
-        cand.eligible
-        and rule is not None
-        and rule.method == "ratio"
-        and rule.cap_scope() == "per-enterprise-rule-year"
-    ):
-        cap = rule.cap_fen()
-        if cap is not None:
-            used = cap_used.get((cand.code, year), 0)
-            remaining = max(cap - used, 0)
-            if used:
-                if remaining == 0:
-                    text += f"；该企业{year}年度已按本条款核定 {format_yuan(used)} 元，已达上限 {format_yuan(cap)} 元"
-                    cand.reasons.append(f"该企业{year}年度按本条款已达上限 {format_yuan(cap)} 元")
-                elif amount > remaining:
-                    text += (
-                        f"；该企业{year}年度已按本条款核定 {format_yuan(used)} 元，"
-                        f"上限 {format_yuan(cap)} 元尚余 {format_yuan(remaining)} 元"
-                    )
-                cand.steps.append(
-                    f"本年度已核定 {format_yuan(used)} 元，上限余额 {format_yuan(remaining)} 元"
-                )
-            amount = min(amount, remaining)
-    if locked is not None and locked.status in LOCKED_GRANTED:
-        amount_for_usage = locked.amount_fen
-    elif locked is not None and locked.status in LOCKED_DENIED:
-        amount_for_usage = 0
-    else:
-        amount_for_usage = amount if cand.eligible else 0
-    if rule is not None and rule.method == "ratio":
-        cap_used[(cand.code, year)] = cap_used.get((cand.code, year), 0) + amount_for_usage
-
-    if cand.eligible:
-        explanation = f"{citation}：{text}，核定 {format_yuan(amount)} 元"
-    else:
-        explanation = f"{citation}：不予奖补——{'；'.join(cand.reasons)}"
-        if text:
-            explanation += f"（{text}）"
-        amount = 0
-    trace = _trace(cand, amount, explanation)
+    app, rule = option.app, option.rule
+    trace = Trace(
+        matter=Matter(
+            app.id,
+            app.event_date.isoformat(),
+            app.rule_code,
+            app.city_document,
+            app.basis_fen,
+            app.level,
+            app.same_matter_key,
+            app.manual_amount_fen,
+            app.description,
+        ),
+        rule_id=rule.rule_id if rule else None,
+        rule_code=option.code,
+        citation=option.cited.citation if option.cited else "",
+        match=option.match,
+        parameters=rule.describe() if rule else [],
+        checks=list(option.checks),
+        steps=list(option.computed.steps),
+        reasons=list(option.reasons),
+        summary=option.computed.summary,
+        decision=option.decision.status if option.decision else None,
+    )
+    if option.granted_decision:
+        assert option.decision is not None
+        trace.amount_fen = option.decision.amount_fen
+    elif option.denied_decision:
+        trace.reasons.append(f"经审核{status.REJECTED}")
+    elif outcome is not None:
+        trace.checks.extend(outcome.checks)
+        trace.steps.extend(outcome.steps)
+        trace.reasons.extend(outcome.reasons)
+        trace.summary += outcome.limit_text
+        trace.amount_fen = outcome.amount_fen
+    if winner is not None and winner is not option:
+        trace.winner = _winner(winner, won)
+        trace.reasons.append(_loser_reason(option, trace.winner))
+        trace.amount_fen = 0
+    if trace.reasons:
+        trace.amount_fen = 0
     first = AwardResult(
         app.id,
         app.enterprise_id,
-        cand.code,
+        option.code,
         rule.rule_id if rule else None,
-        year,
+        app.event_date.year,
         0,
         app.basis_fen,
-        amount,
-        cand.eligible,
-        explanation,
+        trace.amount_fen,
+        trace.eligible,
+        award_line(trace),
         trace,
     )
     results = [first]
-    if rule is not None and rule.method == "installments":
-        results.extend(_installments(cand, first, locked))
+    if rule is not None and isinstance(rule.method_obj, Installments):
+        results.extend(_installments(option, first))
     return results
 
 
-def _installments(
-    cand: _Candidate, first: AwardResult, locked: Decision | None
-) -> list[AwardResult]:
-    rule, app = cand.rule, cand.app
-    assert rule is not None
-    _, yearly, years, offset = rule.installment_plan
-    label = rule.params.get("yearly_label") or "分年补贴"
-    yearly_text = format_yuan(yearly)
-    out = []
-    for n in range(1, years + 1):
-        due = app.event_date.year + offset + n - 1
-        after = rule.valid_to is not None and due > rule.valid_to.year
-        base = (
-            f"依据{rule.citation}：{format_date_cn(app.event_date)}事项（{rule.name}），"
-            f"第{n}年{label}（自第{offset + 1}年起连续{years}年），"
+def _winner(winner: _Option, won: _Outcome | None) -> Winner:
+    if winner.granted_decision:
+        assert winner.decision is not None
+        amount, award_id, state = (
+            winner.decision.amount_fen,
+            winner.decision.award_id,
+            winner.decision.status,
         )
-        if locked is not None and locked.status in LOCKED_DENIED:
-            eligible, amount = False, 0
-            explanation = (
-                f"依据{rule.citation}：不予奖补——首年奖励{locked.status}，后续{label}不再兑现"
-            )
-        elif not first.eligible:
-            eligible, amount = False, 0
-            explanation = f"依据{rule.citation}：不予奖补——首年奖励不符合条件，后续{label}不再兑现（{first.explanation}）"
+    else:
+        amount, award_id, state = (won.amount_fen if won else 0), None, None
+    if winner.rule is not None:
+        amount = winner.rule.total_fen(amount) if amount else 0
+    return Winner(
+        winner.app.id,
+        winner.code,
+        winner.app.event_date.isoformat(),
+        amount,
+        award_id,
+        state,
+        winner.app.same_matter_key,
+    )
+
+
+def _loser_reason(option: _Option, winner: Winner) -> str:
+    amount = f"{format_yuan(winner.amount_fen)} 元"
+    decided = f"，核定结果{winner.award_id}{winner.status}" if winner.award_id else ""
+    if winner.application_id == option.app.id:
+        return f"就高不重复：本事项已按{winner.rule_code}核定 {amount}{decided}，不再按{option.code}重复奖补"
+    when = format_date_cn(date.fromisoformat(winner.event_date))
+    return (
+        f"就高不重复：同一事项（编号{option.app.same_matter_key}）已按{winner.rule_code}"
+        f"（{when}事项{winner.application_id}{decided}）核定 {amount}，本事项不再重复奖补"
+    )
+
+
+def _installments(option: _Option, first: AwardResult) -> list[AwardResult]:
+    rule = option.rule
+    assert rule is not None
+    found = rule.method_obj
+    assert isinstance(found, Installments)
+    params = rule.parameters
+    out = []
+    first_denied = option.denied_decision
+    for payment in rule.schedule(option.app.event_date.year, first.amount_fen)[1:]:
+        after = rule.valid_to is not None and payment.year > rule.valid_to.year
+        inst = Installment(
+            payment.no,
+            params.years,
+            payment.year,
+            after,
+            payment.amount_fen,
+            params.yearly_label,
+            params.first_year_offset + 1,
+        )
+        trace = replace(
+            first.trace,
+            installment=inst,
+            steps=[
+                f"{payment.label} {format_yuan(payment.amount_fen)} 元"
+                f"（自第{params.first_year_offset + 1}年起连续{params.years}年，兑现年度{payment.year}）"
+            ],
+            winner=None,
+            decision=None,
+        )
+        if first_denied:
+            trace.reasons = [f"首年奖励{status.REJECTED}，后续{params.yearly_label}不再兑现"]
+        elif not first.eligible or first.amount_fen == 0:
+            trace.reasons = [
+                f"首年奖励不符合条件，后续{params.yearly_label}不再兑现（{first.explanation}）"
+            ]
         else:
-            eligible, amount = True, yearly
-            explanation = base + f"核定 {yearly_text} 元"
-            if after:
-                explanation += (
-                    f"（政策已于{format_date_cn(rule.valid_to)}到期，"
-                    "本项为有效期内认定事项的延续兑现）"
-                )
-        trace = dict(first.trace)
-        trace["installment"] = {
-            "no": n,
-            "of": years,
-            "due_year": due,
-            "after_expiry": after,
-            "yearly": yearly_text,
-        }
+            trace.reasons = []
+        trace.amount_fen = 0 if trace.reasons else payment.amount_fen
         out.append(
             AwardResult(
-                app.id,
-                app.enterprise_id,
-                cand.code,
+                option.app.id,
+                option.app.enterprise_id,
+                option.code,
                 rule.rule_id,
-                due,
-                n,
-                app.basis_fen,
-                amount,
-                eligible,
-                explanation,
+                payment.year,
+                payment.no,
+                option.app.basis_fen,
+                trace.amount_fen,
+                not trace.reasons,
+                installment_line(trace, rule.name, rule.valid_to),
                 trace,
                 after,
             )
@@ -481,23 +605,63 @@ def _installments(
     return out
 
 
-def _trace(cand: _Candidate, amount: int, explanation: str) -> dict[str, Any]:
-    """What the calculation rested on. The rule's wording and dates are reached via ``rule_id``."""
-    rule, app = cand.rule, cand.app
-    trace: dict[str, Any] = {
-        "application": {
-            "id": app.id,
-            "event_date": app.event_date.isoformat(),
-            "rule_code": app.rule_code,
-            "city_document": app.city_document,
-            "basis": None if app.basis_fen is None else format_yuan(app.basis_fen),
-            "level": app.level,
-            "same_matter_key": app.same_matter_key,
-        },
-        "checks": cand.checks,
-        "steps": cand.steps,
-    }
-    if rule is not None:
-        trace["rule_id"] = rule.rule_id
-        trace["parameters"] = rule.params
-    return trace
+# -- what a year needs ------------------------------------------------------------------------------
+
+
+def _codes(app: Application, catalogue: Catalogue) -> list[str]:
+    return [app.rule_code] if app.rule_code else catalogue.match_document(app.city_document)
+
+
+def _needed(
+    apps: list[Application], year: int, catalogue: Catalogue, decisions: Mapping[AwardKey, Decision]
+) -> list[Application]:
+    """The matters whose awards fall in ``year`` and those their results depend on: the matters of
+    any award year a 同一事项 group reaches into, every matter sharing a first-time key with them,
+    and earlier matters whose installments fall due in ``year``."""
+    first_keys = _first_keys(catalogue)
+    installment_codes = catalogue.codes_where(lambda v: isinstance(v.method_obj, Installments))
+    span = catalogue.max_installment_span()
+    if all(
+        a.event_date.year == year
+        and not a.same_matter_key
+        and not any(c in first_keys or c in installment_codes for c in _codes(a, catalogue))
+        for a in apps
+    ):
+        return apps  # the common case: this year's plain matters only
+    years = {year}
+    keys: set[str] = set()
+    groups: set[str] = set()
+    keep: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for app in apps:
+            if app.id in keep:
+                continue
+            codes = _codes(app, catalogue)
+            y = app.event_date.year
+            wanted = (
+                y in years
+                or (app.same_matter_key is not None and app.same_matter_key in groups)
+                or any(first_keys.get(c, set()) & keys for c in codes)
+                or (year - span <= y < year and any(c in installment_codes for c in codes))
+            )
+            if not wanted:
+                continue
+            keep.add(app.id)
+            changed = True
+            years.add(y)
+            if app.same_matter_key:
+                groups.add(app.same_matter_key)
+            for c in codes:
+                keys |= first_keys.get(c, set())
+    return [a for a in apps if a.id in keep]
+
+
+def _first_keys(catalogue: Catalogue) -> dict[str, set[str]]:
+    """Rule code → the first-time keys its versions count under."""
+    out: dict[str, set[str]] = {}
+    for version in catalogue.all_versions():
+        if version.first_time:
+            out.setdefault(version.code, set()).add(version.first_key)
+    return out

@@ -1,8 +1,10 @@
-"""Rules as data: the closed vocabulary of methods and conditions, and date-versioned lookup.
+"""Rules as data, looked up by code and date.
 
 A rule code (e.g. ``LZ41-2``) is stable; each policy version carries its own parameters for it.
 Choosing the version in force on an event date is the catalogue's job, never an ``if`` in a
-formula (compare OpenFisca's dated parameters).
+formula (compare OpenFisca's dated parameters). What a rule computes is its method's business
+(``desktop.core.methods``): a :class:`RuleVersion` holds the stored parameters and hands out the
+method's typed view of them, parsed once.
 """
 
 from __future__ import annotations
@@ -12,32 +14,24 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from functools import cached_property, lru_cache
 from typing import Any
 
-from desktop.core.errors import ValidationError
-from desktop.core.money import parse_amount
+from desktop.core.conditions import CONDITIONS, FIRST_TIME, parse_conditions
+from desktop.core.methods import LEVELS, METHODS, MatterNeeds, Method, Payment, method
+from desktop.core.methods.installments import Installments
+from desktop.core.trace import ParamLine
 
-METHODS: dict[str, str] = {
-    "ratio": "按比例配套",
-    "fixed": "定额奖励",
-    "level": "按认定级别定额",
-    "installments": "一次性奖励加分年补贴",
-    "manual": "按相关政策人工核定",
-}
-CONDITIONS: dict[str, str] = {
-    "on_list": "列入当年度四强企业名单",
-    "above_scale": "规模以上工业企业",
-    "newly_listed": "首次新列入四强统计范围",
-    "first_time": "首次享受（此前未获同类奖励）",
-}
-LEVELS: tuple[str, ...] = ("国家级", "省级", "市级")
-DEFAULT_FUND_SOURCE = "区级财政"
-CAP_SCOPES: dict[str, str] = {
-    "per-enterprise-rule-year": "每户企业每年度按本条款累计",
-    "per-application": "每个事项",
-}
+__all__ = [
+    "CONDITIONS",
+    "LEVELS",
+    "METHODS",
+    "Catalogue",
+    "RuleVersion",
+    "format_date_cn",
+    "normalize_document",
+    "parse_rule",
+]
 
 
 @lru_cache(maxsize=8192)
@@ -55,9 +49,19 @@ def normalize_document(text: str | None) -> str:
     return text.translate(str.maketrans("〔〕[]【】（）()", "〔〕〔〕〔〕〔〕〔〕"))
 
 
+def parse_rule(
+    method_key: str, params: Mapping[str, Any], conditions: Iterable[str], code: str = ""
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Validate a rule's method, parameters and conditions as a clerk wrote them; returns the
+    canonical stored parameters and condition keys. Refuses with a message naming the field."""
+    found = method(method_key)
+    typed = found.parse(params, code)
+    return found.canonical(typed), parse_conditions(conditions)
+
+
 @dataclass(frozen=True)
 class RuleVersion:
-    """One rule as one policy version defines it."""
+    """One rule as one policy version defines it (``params``: the stored canonical form)."""
 
     rule_id: int
     code: str
@@ -75,19 +79,58 @@ class RuleVersion:
     valid_to: date | None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    # -- the method and its typed parameters (parsed once per version) --------------------------
     @property
-    def fund_source(self) -> str:
-        """资金来源 the rule pays from (a parameter; 区级财政 unless it names another)."""
-        return str(self.params.get("fund_source") or DEFAULT_FUND_SOURCE)
+    def method_obj(self) -> Method[Any]:
+        return method(self.method)
+
+    @cached_property
+    def parameters(self) -> Any:
+        """The method's typed parameters; malformed stored data fails naming the rule."""
+        return self.method_obj.parse(self.params, self.code)
 
     @property
     def method_label(self) -> str:
-        return METHODS.get(self.method, self.method)
+        return self.method_obj.label
+
+    def describe(self) -> list[ParamLine]:
+        return self.method_obj.describe(self.parameters)
 
     @property
     def parameters_text(self) -> str:
-        return "，".join(f"{k}={v}" for k, v in self.params.items())
+        return "；".join(f"{p.label} {p.value}" for p in self.describe())
 
+    @property
+    def summary(self) -> str:
+        return self.method_obj.summary(self.parameters)
+
+    def needs(self) -> MatterNeeds:
+        return self.method_obj.needs(self.parameters)
+
+    def cap_fen(self) -> int | None:
+        return self.method_obj.cap_fen(self.parameters)
+
+    def schedule(self, year: int, first_fen: int) -> list[Payment]:
+        return self.method_obj.schedule(self.parameters, year, first_fen)
+
+    def total_fen(self, first_fen: int) -> int:
+        return self.method_obj.total_fen(self.parameters, first_fen)
+
+    @property
+    def fund_source(self) -> str:
+        """资金来源 the rule pays from (a parameter; 区级财政 unless it names another)."""
+        return self.method_obj.fund_source(self.parameters)
+
+    @property
+    def first_time(self) -> bool:
+        return FIRST_TIME in self.conditions
+
+    @property
+    def first_key(self) -> str:
+        """What "the first time" is counted under (several rules may share one key)."""
+        return self.first_time_key or self.code
+
+    # -- the document ---------------------------------------------------------------------------
     @property
     def citation(self) -> str:
         """e.g. 临政字〔2021〕41号三（二）"""
@@ -96,111 +139,10 @@ class RuleVersion:
     def in_force(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
 
-    # Typed access to the parameters, converted once per rule version (the engine calls these for
-    # every application); malformed data fails naming the rule.
-    @cached_property
-    def _rate(self) -> Decimal:
-        return _decimal(self, "rate")
-
-    def rate(self) -> Decimal:
-        return self._rate
-
-    @cached_property
-    def _cap(self) -> int | None:
-        cap = self.params.get("cap")
-        return None if cap in (None, "") else _fen(self, "cap")
-
-    def cap_fen(self) -> int | None:
-        return self._cap
-
-    def cap_scope(self) -> str:
-        return str(self.params.get("cap_scope") or "per-enterprise-rule-year")
-
-    @cached_property
-    def _amount(self) -> int:
-        return _fen(self, "amount")
-
-    def amount_fen(self) -> int:
-        return self._amount
-
-    @cached_property
-    def _levels(self) -> dict[str, int]:
-        amounts = self.params.get("amounts") or {}
-        return {lvl: _fen(self, "amounts", amounts[lvl]) for lvl in LEVELS if lvl in amounts}
-
-    def level_amounts_fen(self) -> dict[str, int]:
-        return self._levels
-
-    @cached_property
-    def installment_plan(self) -> tuple[int, int, int, int]:
-        """(one-time fen, yearly fen, years, first-year offset) of an ``installments`` rule."""
-        return (
-            _fen(self, "one_time"),
-            _fen(self, "yearly"),
-            int(self.params["years"]),
-            int(self.params["first_year_offset"]),
-        )
-
-    def basis_label(self) -> str:
-        return str(self.params.get("basis_label") or "计算基数")
-
     @cached_property
     def validity_text(self) -> str:
         end = format_date_cn(self.valid_to) if self.valid_to else "长期"
         return f"{self.doc_number}有效期（{format_date_cn(self.valid_from)}至{end}）"
-
-
-def _decimal(rule: RuleVersion, key: str) -> Decimal:
-    try:
-        return Decimal(str(rule.params[key]))
-    except (KeyError, InvalidOperation) as exc:
-        raise ValidationError(f"条款{rule.code}的参数“{key}”缺失或无效", field=key) from exc
-
-
-def _fen(rule: RuleVersion, key: str, value: Any = None) -> int:
-    raw = rule.params.get(key) if value is None else value
-    return parse_amount(raw, field=f"条款{rule.code}参数“{key}”", allow_wan=False)
-
-
-def validate_rule(method: str, params: Mapping[str, Any], conditions: Iterable[str]) -> None:
-    """Refuse parameters the engine could not apply, with a message naming the field."""
-    if method not in METHODS:
-        raise ValidationError(
-            f"计算方法“{method}”不在允许范围内（{'、'.join(METHODS)}）", field="method"
-        )
-    for condition in conditions:
-        if condition not in CONDITIONS:
-            raise ValidationError(f"适用条件“{condition}”不在允许范围内", field="conditions")
-    from desktop.core.money import parse_rate
-
-    def amount(key: str, value: Any) -> None:
-        parse_amount(value, field=key, allow_wan=False)
-
-    if method == "ratio":
-        parse_rate(params.get("rate"))
-        if params.get("cap") not in (None, ""):
-            amount("上限", params["cap"])
-        if (params.get("cap_scope") or "per-enterprise-rule-year") not in CAP_SCOPES:
-            raise ValidationError("上限口径只能是每户每年度累计或每个事项", field="cap_scope")
-    elif method == "fixed":
-        amount("奖励金额", params.get("amount"))
-    elif method == "level":
-        amounts = params.get("amounts") or {}
-        if not amounts or any(k not in LEVELS for k in amounts):
-            raise ValidationError(
-                "按级别定额须列出国家级/省级/市级中至少一级的金额", field="amounts"
-            )
-        for lvl, value in amounts.items():
-            amount(f"{lvl}金额", value)
-    elif method == "installments":
-        amount("一次性奖励", params.get("one_time"))
-        amount("每年补贴", params.get("yearly"))
-        for key, label in (("years", "补贴年数"), ("first_year_offset", "起始年份偏移")):
-            value = params.get(key)
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 20:
-                raise ValidationError(f"{label}须为0到20之间的整数", field=key)
-    elif method == "manual" and not str(params.get("reference") or "").strip():
-        raise ValidationError("人工核定条款须写明依据文件", field="reference")
 
 
 class Catalogue:
@@ -229,6 +171,9 @@ class Catalogue:
     def versions(self, code: str) -> list[RuleVersion]:
         return list(self._by_code.get(code, ()))
 
+    def all_versions(self) -> list[RuleVersion]:
+        return [v for items in self._by_code.values() for v in items]
+
     def latest(self, code: str) -> RuleVersion:
         return self._by_code[code][-1]
 
@@ -237,6 +182,18 @@ class Catalogue:
             if version.in_force(on):
                 return version
         return None
+
+    def nearest(self, code: str, on: date) -> RuleVersion | None:
+        """The version in force on ``on``, else the one whose validity is closest to it (what a
+        "not in force" explanation cites)."""
+        versions = self._by_code.get(code, [])
+        if not versions:
+            return None
+        found = self.in_force(code, on)
+        if found is not None:
+            return found
+        before = [v for v in versions if v.valid_from <= on]
+        return before[-1] if before else versions[0]
 
     def gap_reason(self, code: str, on: date) -> str:
         """Why no version of ``code`` applies on ``on`` (政策尚未施行 / 已到期)."""
@@ -256,11 +213,15 @@ class Catalogue:
         return list(self._by_document.get(normalize_document(document), ()))
 
     def max_installment_span(self) -> int:
+        """How many years after its award year an award can still fall due."""
         span = 0
         for items in self._by_code.values():
             for v in items:
-                if v.method == "installments":
-                    span = max(
-                        span, int(v.params["first_year_offset"]) + int(v.params["years"]) - 1
-                    )
+                found = v.method_obj
+                if isinstance(found, Installments):
+                    span = max(span, found.span(v.parameters))
         return span
+
+    def codes_where(self, predicate: Any) -> set[str]:
+        """Codes with at least one version for which ``predicate(version)`` holds."""
+        return {code for code, items in self._by_code.items() if any(predicate(v) for v in items)}

@@ -9,8 +9,9 @@ from typing import Any
 from desktop.core import status
 from desktop.core.creditcode import validate_credit_code
 from desktop.core.errors import Conflict, NotFound, ValidationError
+from desktop.core.methods import LEVELS, MatterInput
 from desktop.core.money import parse_optional_amount, yuan_string
-from desktop.core.rules import LEVELS, Catalogue, normalize_document
+from desktop.core.rules import Catalogue, normalize_document
 from desktop.services.cells import parse_choice, parse_date, text_field
 from desktop.services.users import CLERK, require_role
 from desktop.storage.database import Database, now_text
@@ -93,23 +94,14 @@ def parse_application(
     basis_fen = parse_optional_amount(basis, field="基数金额（元）")
     manual_fen = parse_optional_amount(manual_amount, field="核定金额（元）")
     level_text = parse_choice(level, LEVELS, field="认定级别", required=False)
-    codes = [rule] if rule else catalogue.match_document(document)
-    for one in codes:
-        version = catalogue.in_force(one, when) or catalogue.latest(one)
-        if version.method == "ratio" and basis_fen is None:
-            raise ValidationError(
-                f"条款{one}按比例计算（{version.basis_label()}），须填写基数金额（元）",
-                field="基数金额（元）",
-            )
-        if version.method == "level" and level_text is None:
-            offered = "、".join(version.level_amounts_fen())
-            raise ValidationError(
-                f"条款{one}按认定级别奖励，须填写认定级别（{offered}）", field="认定级别"
-            )
-        if version.method == "manual" and manual_fen is None:
-            raise ValidationError(
-                f"条款{one}为人工核定条款，须填写核定金额（元）", field="核定金额（元）"
-            )
+    reason = text_field(description, "事项说明", max_length=500)
+    if rule and document:
+        _check_document_matches(rule, document, catalogue)
+    matter = MatterInput(when, basis_fen, level_text, manual_fen, reason, document)
+    for one in [rule] if rule else catalogue.match_document(document):
+        version = catalogue.in_force(one, when) or catalogue.nearest(one, when)
+        if version is not None:
+            version.method_obj.check_matter(version.parameters, matter, one)
     return ApplicationInput(
         enterprise_id=enterprise_id,
         credit_code=code,
@@ -118,10 +110,22 @@ def parse_application(
         basis_fen=basis_fen,
         level=level_text,
         city_document=document,
-        description=text_field(description, "事项说明", max_length=500),
+        description=reason,
         same_matter_key=text_field(same_matter_key, "同一事项编号", max_length=40),
         manual_amount_fen=manual_fen,
     )
+
+
+def _check_document_matches(rule: str, document: str, catalogue: Catalogue) -> None:
+    """A row whose 条款编号 and 市级政策文号 point to different rules is refused, both named: the
+    clerk decides which is right; the program does not guess."""
+    matched = catalogue.match_document(document)
+    if matched and rule not in matched:
+        raise ValidationError(
+            f"条款编号{rule}与市级政策文号“{document}”不一致：该文号对应条款"
+            f"{'、'.join(matched)}，请核对后只保留正确的一项",
+            field="条款编号",
+        )
 
 
 def registry_index(db: Database) -> dict[str, tuple[int, str]]:

@@ -10,7 +10,9 @@ from typing import Any
 
 from desktop.core import status
 from desktop.core.errors import Conflict, NotFound, ValidationError
+from desktop.core.explain import AwardHeader, explain_lines
 from desktop.core.money import format_yuan, yuan_string
+from desktop.core.trace import Trace
 from desktop.services.offices import require_district
 from desktop.services.users import REVIEWER, check_separation, own_awards, require_role
 from desktop.storage.database import Database, now_text
@@ -358,80 +360,27 @@ def mark_paid(db: Database, award_ids: Iterable[int]) -> int:
 def explain(db: Database, award_id: int) -> str:
     """The full calculation trace of one award, in Chinese, for ``explain`` and the GUI."""
     view = get_award(db, award_id)
-    trace = json.loads(db.scalar("SELECT trace FROM awards WHERE id = ?", (award_id,)))
-    lines = [
-        f"核定结果编号：{view.id}    状态：{view.status}",
-        f"企业：{view.enterprise_name}（{view.credit_code}，{view.town}）",
-        f"事项：编号{view.application_id}，事项日期{view.event_date}，年度{view.year}"
-        + (f"，第{view.installment_no}期分年兑现" if view.installment_no else ""),
-    ]
-    rule_id = trace.get("rule_id")
+    row = db.one("SELECT trace, supersedes FROM awards WHERE id = ?", (award_id,))
+    assert row is not None
+    trace = Trace.from_json(json.loads(row["trace"]))
     rule = None
-    if rule_id is not None:
-        row = db.one(
-            "SELECT r.*, v.doc_number, v.valid_from, v.valid_to FROM rules r"
-            " JOIN policy_versions v ON v.id = r.policy_version_id WHERE r.id = ?",
-            (rule_id,),
-        )
-        rule = dict(row) if row else None
-    if rule:
-        lines.append(
-            f"政策依据：{rule['doc_number']}{rule['clause']}  条款{rule['code']} {rule['name']}"
-            f"（版本有效期 {rule['valid_from']} 至 {rule['valid_to'] or '长期'}）"
-        )
-        lines.append(f"条款原文：{rule['clause_text']}")
-        lines.append("参数：")
-        for key, value in trace.get("parameters", {}).items():
-            lines.append(f"  {_PARAM_LABELS.get(key, key)}（{key}）= {_param_text(value)}")
-    else:
-        lines.append(f"政策依据：条款{view.rule_code}（无有效版本）")
-    app = trace.get("application", {})
-    lines.append(
-        f"事项数据：基数 {app.get('basis') or '—'} 元；认定级别 {app.get('level') or '—'}；"
-        f"市级政策文号 {app.get('city_document') or '—'}；同一事项编号 {app.get('same_matter_key') or '—'}"
+    if trace.rule_id is not None:
+        from desktop.services.catalogue import rule_by_id
+
+        rule = rule_by_id(db, trace.rule_id)
+    header = AwardHeader(
+        award_id=view.id,
+        status=view.status,
+        enterprise=view.enterprise_name,
+        credit_code=view.credit_code,
+        town=view.town,
+        year=view.year,
+        installment_no=view.installment_no,
+        amount_fen=view.amount_fen,
+        explanation=view.explanation,
+        decision_reason=view.decision_reason,
+        reviewed_by=view.reviewed_by,
+        reviewed_at=view.reviewed_at,
+        supersedes=row["supersedes"],
     )
-    lines.append("条件检查：")
-    for check in trace.get("checks", []):
-        lines.append(
-            f"  [{'通过' if check['passed'] else '不通过'}] {check['label']}：{check.get('detail', '')}"
-        )
-    if trace.get("steps"):
-        lines.append("计算步骤：")
-        lines.extend(f"  {i}. {s}" for i, s in enumerate(trace["steps"], start=1))
-    if "installment" in trace:
-        inst = trace["installment"]
-        lines.append(
-            f"分年兑现：第{inst['no']}/{inst['of']}期，兑现年度{inst['due_year']}"
-            + ("，政策到期后延续兑现" if inst["after_expiry"] else "")
-        )
-    lines.append(f"结论：{view.explanation}")
-    lines.append(f"核定金额：{format_yuan(view.amount_fen)} 元")
-    if view.decision_reason:
-        lines.append(f"审核意见：{view.decision_reason}（{view.reviewed_by}，{view.reviewed_at}）")
-    elif view.reviewed_by:
-        lines.append(f"审核：{view.reviewed_by}，{view.reviewed_at}")
-    return "\n".join(lines)
-
-
-_PARAM_LABELS = {
-    "rate": "比例",
-    "cap": "上限（元）",
-    "cap_scope": "上限口径",
-    "basis_label": "计算基数",
-    "amount": "奖励金额（元）",
-    "amounts": "各级别金额（元）",
-    "one_time": "一次性奖励（元）",
-    "yearly": "每年补贴（元）",
-    "years": "补贴年数",
-    "first_year_offset": "自第几年起（偏移）",
-    "yearly_label": "分年补贴名称",
-    "reference": "依据文件",
-}
-
-
-def _param_text(value) -> str:
-    if value is None:
-        return "无"
-    if isinstance(value, dict):
-        return "，".join(f"{k} {v}" for k, v in value.items())
-    return str(value)
+    return "\n".join(explain_lines(trace, header, rule))

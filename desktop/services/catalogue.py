@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from desktop.core import status
+from desktop.core.conditions import parse_conditions
 from desktop.core.errors import Conflict, NotFound, ValidationError
-from desktop.core.rules import Catalogue, RuleVersion, validate_rule
+from desktop.core.methods import method
+from desktop.core.rules import Catalogue, RuleVersion
 from desktop.services.users import ADMIN, require_role
 from desktop.storage.database import Database, now_text
 
@@ -38,7 +41,8 @@ def _rule_from_row(row: Any) -> RuleVersion:
 
 
 def parse_assignments(items: list[str]) -> dict[str, dict[str, Any]]:
-    """``["LZ41-2.rate=0.40", …]`` → ``{"LZ41-2": {"params": {"rate": "0.40"}}}``."""
+    """``["LZ41-2.rate=25%", "LZ41-2.上限=150万"]`` → ``{"LZ41-2": {"params": {"rate": "25%",
+    "上限": "150万"}}}``: only the syntax is read here; the rule's method parses each value."""
     changes: dict[str, dict[str, Any]] = {}
     for item in items:
         target, sep, value = item.partition("=")
@@ -47,13 +51,30 @@ def parse_assignments(items: list[str]) -> dict[str, dict[str, Any]]:
             raise ValidationError(
                 f"参数写法“{item}”不正确，应为 条款编号.参数=值，如 LZ41-2.rate=40%", field="参数"
             )
-        parsed: object = value
-        if value.isdigit():
-            parsed = int(value)
-        elif value in ("", "none", "无"):
-            parsed = None
-        changes.setdefault(code.strip().upper(), {}).setdefault("params", {})[key.strip()] = parsed
+        params = changes.setdefault(code.strip().upper(), {}).setdefault("params", {})
+        params[key.strip()] = value.strip()
     return changes
+
+
+def changed_rule(
+    method_key: str,
+    code: str,
+    params: dict[str, Any],
+    conditions: list[str],
+    change: dict[str, Any],
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A rule's canonical parameters and conditions after ``change`` (``params``: by key or label,
+    values as a clerk writes them; ``conditions``: keys or names). Invalid → ValidationError now."""
+    found = method(method_key)
+    new_params = found.with_changes(params, change.get("params") or {}, code)
+    new_conditions = parse_conditions(change.get("conditions", conditions))
+    return new_params, new_conditions
+
+
+def rule_by_id(db: Database, rule_id: int) -> RuleVersion | None:
+    """One rule version by its id (the one an award was calculated under)."""
+    row = db.one(_RULE_SQL + " WHERE r.id = ?", (rule_id,))
+    return _rule_from_row(row) if row else None
 
 
 def load_catalogue(db: Database) -> Catalogue:
@@ -195,15 +216,16 @@ def copy_policy_version(
             },
         )
         for rule in rules:
-            params = json.loads(rule["params"])
-            conditions = json.loads(rule["conditions"])
-            name, clause_text = rule["name"], rule["clause_text"]
             change = rule_changes.get(rule["code"], {})
-            params.update(change.get("params", {}))
-            conditions = change.get("conditions", conditions)
-            name = change.get("name", name)
-            clause_text = change.get("clause_text", clause_text)
-            validate_rule(rule["method"], params, conditions)
+            params, conditions = changed_rule(
+                rule["method"],
+                rule["code"],
+                json.loads(rule["params"]),
+                json.loads(rule["conditions"]),
+                change,
+            )
+            name = change.get("name", rule["name"])
+            clause_text = change.get("clause_text", rule["clause_text"])
             rule_id = db.insert(
                 "INSERT INTO rules (policy_version_id, code, clause, name, method, params, conditions,"
                 " first_time_key, city_documents, clause_text, sort_order) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -241,24 +263,25 @@ def update_rule(
     if row is None:
         raise NotFound(f"条款记录{rule_id}不存在")
     locked = db.scalar(
-        "SELECT count(*) FROM awards WHERE rule_id = ? AND status IN ('已审核','已拨付')",
+        f"SELECT count(*) FROM awards WHERE rule_id = ? AND status IN {status.sql_list(status.GRANTED)}",
         (rule_id,),
     )
     if locked:
         raise Conflict(
             f"条款{row['code']}已有{locked}条已审核的核定结果依据此版本，不能修改；请复制为新的政策版本"
         )
-    new_params = json.loads(row["params"])
-    if params:
-        new_params.update(params)
-    new_conditions = conditions if conditions is not None else json.loads(row["conditions"])
-    validate_rule(row["method"], new_params, new_conditions)
+    change: dict[str, Any] = {"params": params or {}}
+    if conditions is not None:
+        change["conditions"] = conditions
+    new_params, new_conditions = changed_rule(
+        row["method"], row["code"], json.loads(row["params"]), json.loads(row["conditions"]), change
+    )
     old = {
         "params": json.loads(row["params"]),
         "conditions": json.loads(row["conditions"]),
         "name": row["name"],
     }
-    new = {"params": new_params, "conditions": new_conditions, "name": name or row["name"]}
+    new = {"params": new_params, "conditions": list(new_conditions), "name": name or row["name"]}
     with db.transaction():
         db.execute(
             "UPDATE rules SET params = ?, conditions = ?, name = ?, clause_text = ? WHERE id = ?",

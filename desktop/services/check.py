@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from desktop.core import status
 from desktop.core.money import format_yuan
+from desktop.services.award_audit import audit_awards
 from desktop.services.awards import approved_hash
-from desktop.services.catalogue import load_catalogue
 from desktop.storage.database import GENESIS_HASH, Database, log_entry_hash
 
 
@@ -101,55 +102,23 @@ def run_check(db: Database) -> CheckReport:
     if not broken:
         report.passed.append("变更日志哈希链")
 
-    catalogue = load_catalogue(db)
-    caps: dict[tuple[int, str, int], int] = {}
     bad_before = len(report.problems)
     for row in db.conn.execute(
         "SELECT a.*, e.name FROM awards a JOIN enterprises e ON e.id = a.enterprise_id"
-        " WHERE a.status IN ('草稿','已审核','已拨付')"
+        f" WHERE a.status IN {status.sql_list(status.GRANTED)}"
     ):
-        if row["status"] in ("已审核", "已拨付") and row["approved_hash"] != approved_hash(row):
+        if row["approved_hash"] != approved_hash(row):
             report.problems.append(
                 f"核定结果{row['id']}（{row['name']} {row['rule_code']}）审核后被改动，与审核时的指纹不符"
             )
-        if row["rule_id"] and row["installment_no"] == 0:
-            rule = next(
-                (v for v in catalogue.versions(row["rule_code"]) if v.rule_id == row["rule_id"]),
-                None,
-            )
-            if rule is not None and rule.method == "ratio":
-                cap = rule.cap_fen()
-                if cap is not None:
-                    scope = (
-                        (row["enterprise_id"], row["rule_code"], row["year"])
-                        if rule.cap_scope() == "per-enterprise-rule-year"
-                        else (row["id"], "", 0)
-                    )
-                    caps[scope] = caps.get(scope, 0) + row["amount_fen"]
-                    if caps[scope] > cap:
-                        report.problems.append(
-                            f"核定结果{row['id']}（{row['name']} {row['rule_code']} {row['year']}年度）"
-                            f"累计 {format_yuan(caps[scope])} 元，超过上限 {format_yuan(cap)} 元"
-                        )
-    for row in db.conn.execute(
-        "SELECT a.application_id, a.rule_code, sum(a.amount_fen) AS total, count(*) AS n, e.name, r.params"
-        " FROM awards a JOIN enterprises e ON e.id = a.enterprise_id JOIN rules r ON r.id = a.rule_id"
-        " WHERE r.method = 'installments' AND a.status IN ('已审核','已拨付')"
-        " GROUP BY a.application_id, a.rule_code"
-    ):
-        params = json.loads(row["params"])
-        from desktop.core.money import parse_amount
-
-        full = parse_amount(params["one_time"]) + parse_amount(params["yearly"]) * int(
-            params["years"]
-        )
-        if row["total"] > full:
-            report.problems.append(
-                f"事项{row['application_id']}（{row['name']} {row['rule_code']}）分年兑现合计"
-                f" {format_yuan(row['total'])} 元超过条款总额 {format_yuan(full)} 元"
-            )
+    audit = audit_awards(db)
+    report.problems.extend(audit.problems)
     if len(report.problems) == bad_before:
-        report.passed.append("核定结果不超上限、审核指纹一致、分年兑现不超总额")
+        report.passed.append(
+            f"核定金额符合规则（{audit.checked}条：不超上限、仅限首次的只给一次、分年兑现不超总额、"
+            "已审核金额不超条款所能给予、草稿与现行规则计算一致）、审核指纹一致"
+        )
+    report.passed.extend(f"提示：{n}" for n in audit.notices)
     _check_against_log(db, report)
     return report
 
@@ -172,7 +141,7 @@ def _check_against_log(db: Database, report: CheckReport) -> None:
     for row in db.conn.execute(
         "SELECT a.id, a.amount_fen, a.status, a.rule_code, e.name FROM awards a"
         " JOIN enterprises e ON e.id = a.enterprise_id"
-        " WHERE a.status IN ('已审核','已拨付','已撤销') ORDER BY a.id"
+        f" WHERE a.status IN {status.sql_list(status.GRANTED | status.SUPERSEDED)} ORDER BY a.id"
     ):
         label = f"核定结果{row['id']}（{row['name']} {row['rule_code']}）"
         key = str(row["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from desktop.core.rules import parse_rule
 from desktop.resources import db_path
 
 if TYPE_CHECKING:
@@ -44,6 +45,10 @@ def seed_catalogue(db: Database) -> None:
                 ),
             )
             for rule in version["rules"]:
+                # The seed is written as a clerk would; store what the method makes canonical.
+                params, conditions = parse_rule(
+                    rule["method"], rule["params"], rule["conditions"], rule["code"]
+                )
                 db.execute(
                     "INSERT INTO rules (policy_version_id, code, clause, name, method, params,"
                     " conditions, first_time_key, city_documents, clause_text, sort_order)"
@@ -54,8 +59,8 @@ def seed_catalogue(db: Database) -> None:
                         rule["clause"],
                         rule["name"],
                         rule["method"],
-                        json.dumps(rule["params"], ensure_ascii=False),
-                        json.dumps(rule["conditions"], ensure_ascii=False),
+                        json.dumps(params, ensure_ascii=False),
+                        json.dumps(list(conditions), ensure_ascii=False),
                         rule.get("first_time_key"),
                         json.dumps(rule.get("city_documents", []), ensure_ascii=False),
                         rule["clause_text"],

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import DomainError, ValidationError
-from desktop.core.money import format_rate, format_yuan, parse_amount
-from desktop.core.rules import LEVELS, METHODS, RuleVersion
+from desktop.core.methods import LEVELS, MatterNeeds
+from desktop.core.money import format_yuan, parse_amount
+from desktop.core.rules import RuleVersion
 from desktop.ui import messages, theme
 from desktop.ui.common import AppContext
 from desktop.ui.forms import DateField, GuardedDialog
@@ -35,36 +36,11 @@ PREVIEW_MS = 200
 
 
 def rule_summary(rule: RuleVersion) -> str:
-    """计算方法 and parameters in one line, e.g. 按比例配套：市级资金 × 30%，上限 1,500,000.00 元."""
-    method = METHODS.get(rule.method, rule.method)
-    p = rule.params
+    """计算方法 and parameters in one line, e.g. 按比例配套：市级资金×30%，最高1,500,000.00元."""
     try:
-        if rule.method == "ratio":
-            cap = rule.cap_fen()
-            scope = (
-                "（每户每年度累计）"
-                if rule.cap_scope() == "per-enterprise-rule-year"
-                else "（每个事项）"
-            )
-            limit = f"，上限 {format_yuan(cap)} 元{scope}" if cap is not None else "，不设上限"
-            return f"{method}：{rule.basis_label()} × {format_rate(rule.rate())}{limit}"
-        if rule.method == "fixed":
-            return f"{method}：{format_yuan(rule.amount_fen())} 元"
-        if rule.method == "level":
-            return f"{method}：" + "；".join(
-                f"{k} {format_yuan(v)} 元" for k, v in rule.level_amounts_fen().items()
-            )
-        if rule.method == "installments":
-            one, yearly = parse_amount(p["one_time"]), parse_amount(p["yearly"])
-            return (
-                f"{method}：一次性 {format_yuan(one)} 元，自第{int(p['first_year_offset']) + 1}年起"
-                f"每年 {format_yuan(yearly)} 元，连续{p['years']}年"
-            )
-        if rule.method == "manual":
-            return f"{method}：依据 {p.get('reference', '')}"
-    except (DomainError, KeyError, ValueError):
-        pass
-    return method
+        return f"{rule.method_label}：{rule.summary}"
+    except DomainError:  # stored parameters the method refuses: say which rule, keep the form
+        return f"{rule.method_label}（参数有误，请在政策规则中核对）"
 
 
 class AmountField(QWidget):
@@ -328,7 +304,7 @@ class ApplicationDialog(GuardedDialog):
 
     def _rule_changed(self) -> None:
         rule = self.current_rule()
-        method = rule.method if rule else None
+        needs = rule.needs() if rule else MatterNeeds()
         auto = self.rule.currentData() is None
         if rule is None:
             self.clause.setText(
@@ -340,7 +316,7 @@ class ApplicationDialog(GuardedDialog):
             self.clause.setText(
                 f"{rule.citation}（{valid}）\n{rule.clause_text}\n{rule_summary(rule)}"
             )
-        basis = rule.basis_label() if method == "ratio" else "计算基数"
+        basis = needs.basis_label or "计算基数"
         self.basis.edit.setPlaceholderText(f"{basis}，例如 3,205,000.00 或 320.5万")
         self.basis.edit.setToolTip(f"计算基数：{basis}（元）")
         wanted = (
@@ -350,23 +326,23 @@ class ApplicationDialog(GuardedDialog):
         )
         self.level.blockSignals(True)
         self.level.clear()
-        if method == "level":
-            for lvl in rule.level_amounts_fen():
+        if needs.levels:
+            for lvl in needs.levels:
                 self.level.addItem(lvl)
             for lvl in LEVELS:
-                if lvl not in rule.level_amounts_fen():
+                if lvl not in needs.levels:
                     self.level.addItem(f"{lvl}（本条款不奖励）", lvl)
         if wanted:
             index = self.level.findText(wanted)
             self.level.setCurrentIndex(max(index, 0))
         self.level.blockSignals(False)
-        self.form.setRowVisible(self.basis, method == "ratio" or auto)
-        self.form.setRowVisible(self.level, method == "level")
-        self.form.setRowVisible(self.manual, method == "manual")
+        self.form.setRowVisible(self.basis, bool(needs.basis_label) or auto)
+        self.form.setRowVisible(self.level, bool(needs.levels))
+        self.form.setRowVisible(self.manual, needs.manual_amount)
         self.form.setRowVisible(
-            self.document, method == "manual" or auto or bool(self.document.text())
+            self.document, needs.manual_amount or auto or bool(self.document.text())
         )
-        self.description_label.setText("核定说明（理由）" if method == "manual" else "事项说明")
+        self.description_label.setText("核定说明（理由）" if needs.manual_amount else "事项说明")
         self._enterprise_changed()
 
     def _changed(self) -> None:
@@ -383,19 +359,19 @@ class ApplicationDialog(GuardedDialog):
                 "请从下拉列表中选择已登记的企业（可输入名称或信用代码的一部分）", field="企业"
             )
         rule = self.current_rule()
-        method = rule.method if rule else None
+        needs = rule.needs() if rule else MatterNeeds()
         auto = self.rule.currentData() is None
-        level = self.level.currentData() or self.level.currentText() if method == "level" else None
+        level = self.level.currentData() or self.level.currentText() if needs.levels else None
         return parse_application(
             credit_code=code,
             rule_code=self.rule.currentData(),
             event_date=self.event_date.value(),
-            basis=self.basis.text() if (method == "ratio" or auto) else None,
+            basis=self.basis.text() if (needs.basis_label or auto) else None,
             level=level or None,
             city_document=self.document.text(),
             description=self.description.text(),
             same_matter_key=self.same_matter.text(),
-            manual_amount=self.manual.text() if method == "manual" else None,
+            manual_amount=self.manual.text() if needs.manual_amount else None,
             registry=self.registry,
             catalogue=self.catalogue,
         )
@@ -450,9 +426,9 @@ class ApplicationDialog(GuardedDialog):
         self.preview_text.setText("\n".join(lines))
         warnings = []
         for r in now:
-            for check in r.trace.get("checks", []):
-                if not check.get("passed"):
-                    warnings.append(f"⚠ {check.get('label')}：{check.get('detail', '')}")
+            for check in r.trace.checks:
+                if not check.passed:
+                    warnings.append(f"⚠ {check.label}：{check.detail}")
         if not warnings:
             warnings = [f"⚠ {r.explanation}" for r in now if not r.eligible]
         self.preview_warnings.setText("\n".join(dict.fromkeys(warnings)))

@@ -3,8 +3,8 @@ version into a new one (new 文号 and dates, edited rates/caps/amounts)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.conditions import labels as condition_labels
 from desktop.core.errors import DomainError, ValidationError
-from desktop.core.money import format_rate, format_yuan, parse_amount, parse_rate, yuan_string
-from desktop.core.rules import CONDITIONS, LEVELS, RuleVersion
+from desktop.core.rules import RuleVersion
 from desktop.ui import messages, theme
 from desktop.ui.application_form import rule_summary
 from desktop.ui.common import POLICIES, AppContext, View, make_table, selected_rows
@@ -43,7 +43,7 @@ VERSION_COLUMNS = (
 
 
 def conditions_text(rule: RuleVersion) -> str:
-    return "、".join(CONDITIONS.get(c, c) for c in rule.conditions) or "—"
+    return condition_labels(rule.conditions)
 
 
 RULE_COLUMNS = (
@@ -151,53 +151,6 @@ class PolicyView(View):
         return dialog
 
 
-# Editable parameters per method: (key, label).
-PARAMS: dict[str, list[tuple[str, str]]] = {
-    "ratio": [("rate", "比例（如 30%）"), ("cap", "上限（元，留空为不设上限）")],
-    "fixed": [("amount", "奖励金额（元）")],
-    "level": [(f"amounts.{lvl}", f"{lvl}金额（元，留空为不奖励）") for lvl in LEVELS],
-    "installments": [
-        ("one_time", "一次性奖励（元）"),
-        ("yearly", "每年补贴（元）"),
-        ("years", "补贴年数"),
-    ],
-    "manual": [("reference", "依据文件")],
-}
-
-
-def shown_value(rule: RuleVersion, key: str) -> str:
-    params = rule.params
-    if key.startswith("amounts."):
-        value = (params.get("amounts") or {}).get(key.split(".", 1)[1])
-    else:
-        value = params.get(key)
-    if value in (None, ""):
-        return ""
-    if key == "rate":
-        return format_rate(Decimal(str(value)))
-    if key in ("cap", "amount", "one_time", "yearly") or key.startswith("amounts."):
-        return format_yuan(parse_amount(value))
-    return str(value)
-
-
-def stored_value(key: str, text: str) -> Any:
-    """What the clerk typed → the value stored in the rule's parameters (ValidationError if bad)."""
-    text = text.strip()
-    if key == "rate":
-        return str(parse_rate(text))
-    if key in ("cap",) or key.startswith("amounts."):
-        return yuan_string(parse_amount(text, field="金额")) if text else None
-    if key in ("amount", "one_time", "yearly"):
-        return yuan_string(parse_amount(text, field="金额"))
-    if key == "years":
-        if not text.isdigit():
-            raise ValidationError("补贴年数须为整数", field="years")
-        return int(text)
-    if not text:
-        raise ValidationError("依据文件不能为空", field=key)
-    return text
-
-
 class CopyVersionDialog(GuardedDialog):
     """复制为新版本: new 文号, title, dates, and per-rule parameter changes."""
 
@@ -277,10 +230,9 @@ class CopyVersionDialog(GuardedDialog):
         change = self.changes.get(rule.code, {}).get("params")
         if not change:
             return rule_summary(rule)
-        params = dict(rule.params)
-        params.update(change)
         try:
-            return "【已修改】" + rule_summary(_with_params(rule, params))
+            params = rule.method_obj.with_changes(rule.params, change, rule.code)
+            return "【已修改】" + rule_summary(replace(rule, params=params))
         except DomainError:
             return "【已修改】"
 
@@ -303,11 +255,13 @@ class CopyVersionDialog(GuardedDialog):
         self._current = rule
         self.editor_box.setTitle(f"修改 {rule.code} {rule.name} 的参数")
         pending = self.changes.get(rule.code, {}).get("texts", {})
-        for key, label in PARAMS.get(rule.method, []):
-            edit = QLineEdit(pending.get(key, shown_value(rule, key)))
-            edit.textEdited.connect(lambda _t, k=key: self._edited(k))
-            self.param_edits[key] = edit
-            self.editor_form.addRow(label, edit)
+        shown = rule.method_obj.edit_texts(rule.parameters)
+        for spec in rule.method_obj.all_specs():
+            edit = QLineEdit(pending.get(spec.key, shown[spec.key]))
+            edit.setPlaceholderText(spec.hint)
+            edit.textEdited.connect(lambda _t, k=spec.key: self._edited(k))
+            self.param_edits[spec.key] = edit
+            self.editor_form.addRow(spec.label + (f"（{spec.hint}）" if spec.hint else ""), edit)
 
     def _edited(self, key: str) -> None:
         rule = self._current
@@ -331,25 +285,11 @@ class CopyVersionDialog(GuardedDialog):
 
     @staticmethod
     def _params_from(rule: RuleVersion, texts: dict[str, str]) -> dict[str, Any]:
-        params: dict[str, Any] = {}
-        amounts = dict(rule.params.get("amounts") or {})
-        amounts_changed = False
-        for key, text in texts.items():
-            if text.strip() == shown_value(rule, key):
-                continue
-            value = stored_value(key, text)
-            if key.startswith("amounts."):
-                level = key.split(".", 1)[1]
-                if value is None:
-                    amounts.pop(level, None)
-                else:
-                    amounts[level] = value
-                amounts_changed = True
-            else:
-                params[key] = value
-        if amounts_changed:
-            params["amounts"] = amounts
-        return params
+        """The changed fields as the clerk wrote them, checked now by the rule's method."""
+        shown = rule.method_obj.edit_texts(rule.parameters)
+        changes = {k: t for k, t in texts.items() if t.strip() != shown.get(k, "")}
+        rule.method_obj.with_changes(rule.params, changes, rule.code)  # ValidationError if bad
+        return changes
 
     def rule_changes(self) -> dict[str, dict[str, Any]]:
         bad = [code for code, entry in self.changes.items() if entry.get("params") is None]
@@ -388,9 +328,3 @@ class CopyVersionDialog(GuardedDialog):
             "复制为新版本",
         )
         self.accept()
-
-
-def _with_params(rule: RuleVersion, params: dict[str, Any]) -> RuleVersion:
-    from dataclasses import replace
-
-    return replace(rule, params=params)

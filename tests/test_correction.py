@@ -60,3 +60,26 @@ def test_revoke_edit_recalculate_approve_ends_with_one_approved_award_at_the_new
 def test_an_edit_that_changes_nothing_is_refused(capsys, demo):
     code, _, err = cli(capsys, demo, "application", "edit", "1")
     assert code == 1 and "至少指定一项" in err
+
+
+def test_a_draft_raised_in_the_file_is_not_approved(capsys, demo):
+    """A draft amount ×10 by SQL, then approved through the program: refused, nothing approved."""
+    code_, out, _ = cli(capsys, demo, "list", "awards", "--year", "2024", "--json")
+    draft = next(
+        r for r in json.loads(out) if r["状态"] == "草稿" and r["核定金额（元）"] != "0.00"
+    )
+    conn = sqlite3.connect(demo)
+    with conn:
+        conn.execute(
+            "UPDATE awards SET amount_fen = amount_fen * 10 WHERE id = ?", (draft["编号"],)
+        )
+    conn.close()
+
+    status, _, err = cli(capsys, demo, "approve", "--year", "2024", str(draft["编号"]))
+    assert status == 1 and "重新计算" in err and f"核定结果{draft['编号']}" in err
+    status, _, err = cli(capsys, demo, "approve", "--year", "2024", "--all")
+    assert status == 1 and "本次未审核任何结果" in err
+    rows = json.loads(cli(capsys, demo, "list", "awards", "--year", "2024", "--json")[1])
+    assert not [r for r in rows if r["状态"] == "已审核" and r["编号"] == draft["编号"]]
+    check = cli(capsys, demo, "check")
+    assert check[0] == 1 and "可能被直接改动" in check[1]  # and check finds it too

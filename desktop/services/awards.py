@@ -218,6 +218,7 @@ def approve(db: Database, year: int, award_ids: Iterable[int] | None = None) -> 
             rows.append(row)
         check_separation(db, [r["id"] for r in rows], "审核")
     to_approve = [r for r in rows if r["amount_fen"] > 0]
+    _refuse_drifted(db, to_approve)
     at = now_text()
     with db.transaction():
         for row in to_approve:
@@ -255,6 +256,24 @@ def zero_drafts(awards: Iterable[AwardView]) -> list[tuple[str, int]]:
             reason = (award.explanation or "").strip() or "未满足条件"
             reasons[reason] = reasons.get(reason, 0) + 1
     return sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _refuse_drifted(db: Database, rows: list[Any]) -> None:
+    """Approve only what the rules give now: a draft whose amount differs from a fresh
+    calculation (stale after a change, or altered in the file) is refused, nothing approved."""
+    from desktop.services.calculation import drifted_drafts
+
+    drifted = drifted_drafts(db, rows)
+    if not drifted:
+        return
+    award_id, stored, want = drifted[0]
+    now = "已不应存在" if want is None else f"应为 {format_yuan(want)} 元"
+    more = f"等{len(drifted)}条" if len(drifted) > 1 else ""
+    raise Conflict(
+        f"核定结果{award_id}{more}的金额 {format_yuan(stored)} 元与按现行数据和规则重新计算的结果"
+        f"不一致（{now}）：录入或规则变动后尚未重新计算，或数据被直接改动。"
+        "请先重新计算该年度，再审核；本次未审核任何结果"
+    )
 
 
 def _require_reason(reason: str | None, what: str) -> str:

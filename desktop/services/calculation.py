@@ -325,3 +325,30 @@ def preview_application(
     matters = [a for a in inputs.matters.get(item.enterprise_id, []) if a.id != new.id]
     inputs.matters[item.enterprise_id] = [*matters, new]
     return [r for r in inputs.evaluate(item.enterprise_id, catalogue) if r.application_id == new.id]
+
+
+def drifted_drafts(db: Database, rows: list[Any]) -> list[tuple[int, int, int | None]]:
+    """Drafts whose stored amount is not what the engine gives now from the stored facts:
+    (award id, stored 分, expected 分 or None when the engine no longer gives that award).
+
+    ``rows``: award rows (id, application_id, enterprise_id, rule_code, installment_no, year,
+    amount_fen). Approval refuses such drafts: they are stale (data or rules changed after the
+    calculation) or were altered in the file."""
+    if not rows:
+        return []
+    catalogue = load_catalogue(db)
+    expected: dict[AwardKey, int] = {}
+    years = {r["year"] for r in rows}
+    if len(rows) > 2000 and len(years) == 1:  # a whole year: the year's own batch reads
+        results = compute_year(db, next(iter(years)), catalogue=catalogue)
+    else:
+        inputs = enterprise_inputs(db, {r["enterprise_id"] for r in rows})
+        results = [r for eid in inputs.matters for r in inputs.evaluate(eid, catalogue)]
+    for res in results:
+        expected[res.key] = res.amount_fen
+    out = []
+    for r in rows:
+        want = expected.get((r["application_id"], r["rule_code"], r["installment_no"]))
+        if want != r["amount_fen"]:
+            out.append((r["id"], r["amount_fen"], want))
+    return out

@@ -38,6 +38,7 @@ GENESIS_HASH = "0" * 64
 LogItem = tuple[str, str, Any, "dict[str, Any] | None", "dict[str, Any] | None"]
 READONLY_ON_REQUEST = "数据库以只读方式打开，不能修改"
 LONG_PATH_VFS = "win32-longpath"  # SQLite's Windows VFS for \\?\ names up to 32,767 characters
+REBUILD_MARK = "-- rebuilds: foreign keys off"  # first-line marker of a migration (see migrate)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
 
@@ -383,7 +384,12 @@ class Database:
             if number <= current:
                 continue
             script = path.read_text(encoding="utf-8")
+            # A step that rebuilds a table others refer to runs with foreign keys off (SQLite's
+            # 12-step ALTER TABLE), and checks every reference before it commits.
+            rebuilds = REBUILD_MARK in script
             try:
+                if rebuilds:
+                    self.conn.execute("PRAGMA foreign_keys = OFF")
                 with self.transaction():
                     for statement in _split_sql(script):
                         self.conn.execute(statement)
@@ -391,6 +397,8 @@ class Database:
                         from desktop.storage.seed import seed_catalogue
 
                         seed_catalogue(self)
+                    if rebuilds and self.conn.execute("PRAGMA foreign_key_check").fetchone():
+                        raise sqlite3.IntegrityError("重建数据表后外键引用不完整")
                     self.conn.execute(f"PRAGMA user_version = {number}")
             except sqlite3.Error as exc:
                 where = f"；升级前的备份：{kept}" if kept else ""
@@ -398,6 +406,9 @@ class Database:
                     f"数据库升级到结构版本{number}失败（{exc}），该步已撤回，"
                     f"数据库仍为版本{self.user_version}{where}"
                 ) from exc
+            finally:
+                if rebuilds:
+                    self.conn.execute("PRAGMA foreign_keys = ON")
         return self.user_version
 
     # -- transactions ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from desktop.core import status
 from desktop.core.creditcode import CHARSET, make_credit_code
 from desktop.services.applications import ApplicationInput, insert_applications
 from desktop.services.awards import approve, mark_paid, reject
@@ -275,11 +276,13 @@ def build_demo(db: Database, *, enterprises: int = 240, seed: int = 2021) -> str
         approve(db, year)
     paid = [
         r[0]
-        for r in db.query("SELECT id FROM awards WHERE year IN (2021, 2022) AND status = '已审核'")
+        for r in db.query(
+            f"SELECT id FROM awards WHERE year IN (2021, 2022) AND status = '{status.APPROVED}'"
+        )
     ]
     mark_paid(db, paid)
     draft = db.one(
-        "SELECT id FROM awards WHERE year = 2024 AND status = '草稿' AND amount_fen > 0"
+        f"SELECT id FROM awards WHERE year = 2024 AND status = '{status.DRAFT}' AND amount_fen > 0"
         " AND rule_code = 'LZ41-6D' ORDER BY id LIMIT 1"
     )
     if draft:

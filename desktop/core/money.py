@@ -263,15 +263,20 @@ def _integer_words(n: int) -> str:
 
 
 def amount_in_words(fen: Fen) -> str:
-    """人民币大写 (PBoC《支付结算办法》 style), e.g. 150000000 → ``壹佰伍拾万元整``.
+    """人民币大写 as 《支付结算办法》附件一《正确填写票据和结算凭证的基本规定》 writes it, without the
+    leading "人民币" (a caller prints that where the words stand alone), e.g. 150000000 → 壹佰伍拾万元整.
 
-    Rules used:
-    * one 零 for each run of zeros between non-zero digits, also across 万/亿 boundaries
-      (``壹仟零壹万零壹元``, ``壹仟万零壹佰元``); trailing zeros are not written;
-    * ``整`` only when there are neither 角 nor 分; nothing follows 角 or 分;
-    * with a non-zero integer part: 角 = 0 and 分 ≠ 0 → ``元零X分``; and a 零 is written
-      before the 角 exactly when the integer's last four digits (its 个 group) are all zero,
-      i.e. the integer ends on a 万/亿 unit (``壹拾万元零壹角`` but ``壹拾元壹角``);
+    Where the 办法 allows two forms, one is chosen and kept everywhere:
+
+    * 到"元"为止 → ``…元整``; after 角 no 整 (``壹拾元伍角``, the 办法 allows either); after 分 never.
+    * 第（一）项, 中间有"0": a 零 is written (￥1,409.50 → 壹仟肆佰零玖元伍角).
+    * 第（二）项, 中间连续几个"0": one 零 (￥6,007.14 → 陆仟零柒元壹角肆分), also across 万/亿
+      (``壹仟零壹万零壹元``, ``壹仟万零壹佰元``).
+    * 第（三）项, 万位 or 元位 "0" while 千位 / 角位 is not: the 办法 allows one 零 or none. Chosen:
+      no 零 after 万 before a non-zero 仟 (``壹拾万柒仟``), and a 零 after 元 before a non-zero 角
+      (``壹仟陆佰捌拾元零叁角贰分``) — together the 办法's own first form of ￥107,000.53,
+      ``壹拾万柒仟元零伍角叁分``.
+    * 第（四）项, 角位 "0" and 分位 not: ``元零X分`` (￥16,409.02 → 壹万陆仟肆佰零玖元零贰分).
     * below one 元 only 角/分 are written (``伍分``, ``壹角``); zero is ``零元整``.
     """
     if isinstance(fen, bool) or not isinstance(fen, int):
@@ -282,17 +287,13 @@ def amount_in_words(fen: Fen) -> str:
     jiao, fen_digit = divmod(cents, 10)
     if yuan == 0 and cents == 0:
         return "零元整"
-    out = ""
-    if yuan:
-        out = _integer_words(yuan) + "元"
+    out = _integer_words(yuan) + "元" if yuan else ""
     if cents == 0:
         return out + "整"
+    if yuan and (jiao == 0 or yuan % 10 == 0):
+        out += "零"  # 第（四）项: 角位 0 before a 分; 第（三）项 as chosen: 元位 0 before a 角
     if jiao:
-        if yuan and yuan % 10000 == 0:
-            out += "零"
         out += _DIGITS[jiao] + "角"
-    elif yuan:
-        out += "零"
     if fen_digit:
         out += _DIGITS[fen_digit] + "分"
     return out

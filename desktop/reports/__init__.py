@@ -26,17 +26,35 @@ __all__ = [
     "FORMATS",
     "ExportCancelled",
     "ExportResult",
+    "ReportKind",
     "build_report",
     "export_report",
     "write_report",
 ]
 
-REPORTS: dict[str, str] = {
-    "detail": "奖补明细表",
-    "summary": "奖补汇总表",
-    "ledger": "单户企业奖补台账",
-    "installments": "多年度兑现计划",
-    "assessment": "镇街考核加分统计表",
+
+@dataclass(frozen=True)
+class ReportKind:
+    """One report of the program: what the CLI's ``--report`` and the GUI's export dialog offer."""
+
+    title: str
+    builder: str  # the function of ``desktop.reports.data`` that makes its tables
+    needs_year: bool = True  # a year is required (else optional: the whole history)
+    needs_credit_code: bool = False  # one enterprise's report (chosen from its record in the GUI)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# The one list of reports (key → kind), in the order the CLI help and the GUI list them.
+REPORTS: dict[str, ReportKind] = {
+    "detail": ReportKind("奖补明细表", "build_detail"),
+    "summary": ReportKind("奖补汇总表（按条款、按镇街）", "build_summary"),
+    "ledger": ReportKind(
+        "单户企业奖补台账", "build_ledger", needs_year=False, needs_credit_code=True
+    ),
+    "installments": ReportKind("多年度兑现计划", "build_installments", needs_year=False),
+    "assessment": ReportKind("镇街考核加分统计表", "build_assessment"),
 }
 FORMATS = ("xlsx", "pdf")
 _FORMAT_ALIASES = {"excel": "xlsx", "xlsx": "xlsx", "pdf": "pdf"}
@@ -66,30 +84,17 @@ def build_report(
 
     check_unit(unit)
     as_of = as_of or date.today()
-    if name not in REPORTS:
+    kind = REPORTS.get(name)
+    if kind is None:
         known = "、".join(f"{k}（{v}）" for k, v in REPORTS.items())
         raise ValidationError(f"没有名为“{name}”的报表，可选：{known}", field="报表")
-    if name in ("detail", "summary", "assessment") and year is None:
+    if kind.needs_credit_code and not credit_code:
+        raise ValidationError(
+            f"{kind.title}需要指定企业的统一社会信用代码", field="统一社会信用代码"
+        )
+    if kind.needs_year and year is None:
         year = data.default_year(db, as_of)
-    if name == "detail":
-        tables = data.detail_report(db, year, unit=unit)
-        title = tables[0].title
-    elif name == "summary":
-        tables = data.summary_report(db, year, unit=unit)
-        title = f"{year}年度四强产业配套奖补汇总表"
-    elif name == "ledger":
-        if not credit_code:
-            raise ValidationError(
-                "单户企业奖补台账需要指定企业的统一社会信用代码", field="统一社会信用代码"
-            )
-        enterprise, tables = data.ledger_report(db, credit_code, unit=unit)
-        title = f"单户企业奖补台账（{enterprise}）"
-    elif name == "installments":
-        tables = data.installments_report(db, year=year, unit=unit)
-        title = tables[0].title if tables else "四强产业配套奖补多年度兑现计划"
-    else:
-        tables = data.assessment_report(db, year, unit=unit)
-        title = tables[0].title
+    title, tables = getattr(data, kind.builder)(db, year=year, credit_code=credit_code, unit=unit)
     return data.Report(
         name=name,
         title=title,

@@ -12,7 +12,9 @@ from desktop.core.errors import Cancelled, DomainError, ValidationError
 Progress = Callable[[int, int, str], None]
 UNITS = ("元", "万元")
 CHUNK = 500  # rows between two progress reports / cancel checks
-SIGNATURES = ("单位负责人：", "审核人：", "填表人：")
+SIGNATURES = ("填表人：", "审核人：", "负责人：")  # the 落款, in the order they sign
+ORG_LABEL = "填报单位（盖章）："
+DATE_BLANK = "　　　　年　　月　　日"  # filled in by hand when the seal is put on
 SIGNATURE_BLANK = "________________"
 
 

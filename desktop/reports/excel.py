@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from desktop.reports.common import (
+    DATE_BLANK,
+    ORG_LABEL,
     SIGNATURE_BLANK,
     SIGNATURES,
     Ticker,
@@ -199,9 +201,8 @@ def _column_widths(report: Report, table: ReportTable) -> list[float]:
     for i, column in enumerate(table.columns):
         header = max(display_width(part) for part in column.title.replace("（", "\n（").split("\n"))
         if column.kind == "amount":
-            values = [r[i] for r in table.rows if r[i] is not None]
-            if table.totals and table.totals[i] is not None:
-                values.append(table.totals[i])
+            sums = [*table.subtotals, *([table.totals] if table.totals else [])]
+            values = [r[i] for r in (*table.rows, *sums) if r[i] is not None]
             content = len(amount_text(max(values), report.unit)) if values else 4
         cap = column.width * 2 if column.wrap else MAX_WIDTH
         if column.kind != "amount":
@@ -224,18 +225,32 @@ def _lines(text: str, width: float) -> int:
 def _write_table(
     ws: Any, report: Report, table: ReportTable, styles: _Styles, ticker: Ticker, pending: list
 ) -> None:
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ncols = len(table.columns)
-    last = get_column_letter(ncols)
     widths = _column_widths(report, table)
     for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
+        ws.column_dimensions[_letter(i)].width = width
+    header_row = _title_block(ws, report, table, styles, widths)
+    row = _data_rows(ws, report, table, styles, ticker, pending, header_row, widths)
+    for values in table.subtotals:
+        row = _total_row(ws, report, table, styles, row + 1, values)
+    if table.totals is not None:
+        row = _total_row(ws, report, table, styles, row + 1, table.totals)
+    row = _words_and_notes(ws, table, styles, row, widths)
+    _signature_block(ws, row + 2, widths, report.org, styles)
+    _print_setup(ws, report, header_row)
 
-    # Title block: title, then 填报单位 / 填报日期 / 单位, then the table's subtitle.
+
+def _letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i)
+
+
+def _title_block(ws: Any, report: Report, table: ReportTable, styles: _Styles, widths) -> int:
+    """Title, then 填报单位 / 填报日期 / 单位, the table's subtitle and the column header; returns
+    the header's row."""
+    ncols = len(table.columns)
     ws.append([table.title])
-    ws.merge_cells(f"A1:{last}1")
+    ws.merge_cells(f"A1:{_letter(ncols)}1")
     styles.apply(ws["A1"], size=16, bold=True, horizontal="center", border=False, wrap=True)
     title_lines = math.ceil(display_width(table.title) * 1.7 / max(sum(widths), 1))
     ws.row_dimensions[1].height = 24 * max(title_lines, 1) + 6
@@ -248,24 +263,38 @@ def _write_table(
     ws.row_dimensions[2].height = 20
     if table.subtitle:
         row += 1
-        ws.cell(row, 1, table.subtitle)
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
-        styles.apply(ws.cell(row, 1), size=BODY_SIZE, wrap=True, border=False)
-        ws.row_dimensions[row].height = LINE_HEIGHT * _lines(table.subtitle, sum(widths)) + 4
-
-    # Column header.
+        _merged_text(ws, row, ncols, table.subtitle, styles, widths)
     row += 1
-    header_row = row
-    for i, column in enumerate(table.columns, start=1):
-        ws.cell(row, i, column.title)
     header_lines = 1
     for i, column in enumerate(table.columns, start=1):
+        ws.cell(row, i, column.title)
         styles.apply(ws.cell(row, i), bold=True, horizontal="center", wrap=True, fill="D9D9D9")
         header_lines = max(header_lines, _lines(column.title, widths[i - 1]))
     ws.row_dimensions[row].height = LINE_HEIGHT * header_lines + 6
+    return row
 
-    # Data rows: one prototype style per column; its style id is what every data cell refers to.
-    proto_row = row + 1
+
+def _merged_text(ws: Any, row: int, ncols: int, text: str, styles: _Styles, widths) -> None:
+    ws.cell(row, 1, text)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+    styles.apply(ws.cell(row, 1), size=BODY_SIZE, wrap=True, border=False)
+    ws.row_dimensions[row].height = LINE_HEIGHT * _lines(text, sum(widths)) + 4
+
+
+def _data_rows(
+    ws: Any,
+    report: Report,
+    table: ReportTable,
+    styles: _Styles,
+    ticker: Ticker,
+    pending: list,
+    header_row: int,
+    widths: list[float],
+) -> int:
+    """One prototype style per column (its style id is what every data cell refers to), the rows
+    as prepared XML; returns the last row used."""
+    ncols = len(table.columns)
+    proto_row = header_row + 1
     style_ids = []
     for i, column in enumerate(table.columns, start=1):
         cell = ws.cell(proto_row, i)
@@ -282,40 +311,61 @@ def _write_table(
             del ws._cells[(proto_row, i)]
         xml = _rows_xml(table, report.unit, proto_row, style_ids, widths, ticker)
         pending.append((ws, proto_row, proto_row + len(table.rows) - 1, xml))
-        row += len(table.rows)
-    if not table.rows:
+        return header_row + len(table.rows)
+    ws.cell(proto_row, 1, table.empty_text)
+    ws.merge_cells(start_row=proto_row, start_column=1, end_row=proto_row, end_column=ncols)
+    for i in range(1, ncols + 1):
+        styles.apply(ws.cell(proto_row, i), horizontal="center")
+    ws.row_dimensions[proto_row].height = 20
+    return proto_row
+
+
+def _total_row(
+    ws: Any, report: Report, table: ReportTable, styles: _Styles, row: int, values: list
+) -> int:
+    """A 合计 or subtotal row: bold on grey, its label spanning up to the first total."""
+    for i, (column, value) in enumerate(zip(table.columns, values, strict=True), start=1):
+        if column.kind == "amount" and value is not None:
+            value = amount_value(value, report.unit)
+        ws.cell(row, i, value)
+        styles.apply(
+            ws.cell(row, i),
+            bold=True,
+            horizontal="center" if i == 1 else column.alignment,
+            number_format=styles.number_format if column.kind == "amount" else None,
+            fill="F2F2F2",
+        )
+    span = totals_label_span(values)
+    if span > 1:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+    ws.row_dimensions[row].height = 20
+    return row
+
+
+def _words_and_notes(ws: Any, table: ReportTable, styles: _Styles, row: int, widths) -> int:
+    """The 大写 合计 line (as the PDF prints it), then the notes; returns the last row used."""
+    from desktop.core.money import amount_in_words
+
+    ncols = len(table.columns)
+    if table.total_fen is not None and table.rows:
         row += 1
-        ws.cell(row, 1, table.empty_text)
+        words = f"{table.words_label}：人民币{amount_in_words(table.total_fen)}"
+        ws.cell(row, 1, words)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
-        for i in range(1, ncols + 1):
-            styles.apply(ws.cell(row, i), horizontal="center")
-        ws.row_dimensions[row].height = 20
-
-    if table.totals is not None:
-        row += 1
-        for i, (column, value) in enumerate(zip(table.columns, table.totals, strict=True), start=1):
-            if column.kind == "amount" and value is not None:
-                value = amount_value(value, report.unit)
-            ws.cell(row, i, value)
-            styles.apply(
-                ws.cell(row, i),
-                bold=True,
-                horizontal="center" if i == 1 else column.alignment,
-                number_format=styles.number_format if column.kind == "amount" else None,
-            )
-        span = totals_label_span(table.totals)
-        if span > 1:
-            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
-        ws.row_dimensions[row].height = 20
-
+        styles.apply(ws.cell(row, 1), size=11, border=False)
+        ws.row_dimensions[row].height = 22
     for note in table.notes:
         row += 1
-        ws.cell(row, 1, f"注：{note}" if not note.startswith("注") else note)
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
-        styles.apply(ws.cell(row, 1), wrap=True, border=False)
-        ws.row_dimensions[row].height = LINE_HEIGHT * _lines(note, sum(widths)) + 4
+        _merged_text(
+            ws, row, ncols, note if note.startswith("注") else f"注：{note}", styles, widths
+        )
+    return row
 
-    _signature_block(ws, row + 2, widths, styles)
+
+def _print_setup(ws: Any, report: Report, header_row: int) -> None:
+    """A4 landscape, fit to width, title block and header on every page; margins of 20 mm at the
+    top and on the binding (left) side, 15 mm at the bottom (the footer inside it) and right."""
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     ws.freeze_panes = f"A{header_row + 1}"  # (ws.cell() would create a cell there)
     ws.print_title_rows = f"1:{header_row}"
@@ -325,9 +375,10 @@ def _write_table(
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = 0.6
-    ws.page_margins.bottom = 0.7
+    ws.page_margins.left = round(20 / 25.4, 3)
+    ws.page_margins.right = round(15 / 25.4, 3)
+    ws.page_margins.top = round(20 / 25.4, 3)
+    ws.page_margins.bottom = round(15 / 25.4, 3)
     ws.page_margins.header = 0.3
     ws.page_margins.footer = 0.3
     ws.oddFooter.center.text = "第 &P 页 共 &N 页"
@@ -378,9 +429,30 @@ def _spread(
     return places[-1][0]
 
 
-def _signature_block(ws: Any, row: int, widths: list[float], styles: _Styles) -> None:
-    """单位负责人 / 审核人 / 填表人 at 0, ⅓ and ⅔ of the table's width (or one per line)."""
+def _signature_block(ws: Any, row: int, widths: list[float], org: str, styles: _Styles) -> None:
+    """The 落款 as the PDF has it: 填表人 / 审核人 / 负责人 across the left, then, right-aligned
+    under rows left free for the seal, 填报单位（盖章） and the date line (右空四字)."""
     texts = [f"{label}{SIGNATURE_BLANK[:10]}" for label in SIGNATURES]
-    last = _spread(ws, row, widths, texts, (0.0, 1 / 3, 2 / 3), styles)
+    last = _spread(ws, row, widths, texts, (0.0, 0.22, 0.44), styles)
     for r in range(row, last + 1):
         ws.row_dimensions[r].height = 24
+    ncols = len(widths)
+    first = _right_block_start(widths, display_width(ORG_LABEL + org) + 4)
+    for offset in (1, 2):  # room for the seal
+        ws.row_dimensions[last + offset].height = 20
+    for r, text, indent in ((last + 3, ORG_LABEL + org, 0), (last + 4, DATE_BLANK, 4)):
+        ws.cell(r, first, text)
+        if ncols > first:
+            ws.merge_cells(start_row=r, start_column=first, end_row=r, end_column=ncols)
+        styles.apply(ws.cell(r, first), size=11, horizontal="right", border=False, indent=indent)
+        ws.row_dimensions[r].height = 22
+
+
+def _right_block_start(widths: list[float], needed: float) -> int:
+    """The first column of the right-hand block wide enough for ``needed`` Excel units."""
+    total = 0.0
+    for i in range(len(widths), 0, -1):
+        total += widths[i - 1]
+        if total >= needed:
+            return i
+    return 1

@@ -20,23 +20,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.errors import DomainError, FileInUse
+from desktop.core.errors import FileInUse
+from desktop.reports import REPORTS
 from desktop.storage.files import next_free_name
 from desktop.ui import messages
 from desktop.ui.common import AppContext
 from desktop.ui.tasks import Task
 
-REPORTS = {
-    "detail": "奖补明细表",
-    "summary": "奖补汇总表（按条款、按镇街）",
-    "installments": "分年兑现计划表",
-    "assessment": "镇街考核加分统计表",
-}
 FORMATS = {"excel": ("Excel 工作簿", "xlsx"), "pdf": ("PDF 文件", "pdf")}
 
 
+def report_title(name: str) -> str:
+    kind = REPORTS.get(name)
+    return kind.title if kind is not None else name
+
+
+def dialog_reports() -> dict[str, str]:
+    """The reports the export dialog offers: all but the one-enterprise ones (those are exported
+    from the enterprise's record)."""
+    return {k: kind.title for k, kind in REPORTS.items() if not kind.needs_credit_code}
+
+
 def default_file_name(name: str, fmt: str, year: int) -> str:
-    title = REPORTS.get(name, name).split("（")[0]
+    title = report_title(name).split("（")[0]
     return f"{year}年度{title}.{FORMATS[fmt][1]}"
 
 
@@ -62,10 +68,8 @@ def run_export(
     out_path = Path(out_path)
 
     def work(db, progress, cancel):
-        try:
-            from desktop.reports import export_report
-        except ImportError as exc:
-            raise DomainError(f"报表导出模块暂不可用（{exc}），请联系系统维护人员") from exc
+        from desktop.reports import export_report
+
         return export_report(
             db,
             name,
@@ -126,7 +130,7 @@ def run_export(
         parent,
         work,
         title="导出报表",
-        label=f"正在生成{REPORTS.get(name, name)}…",
+        label=f"正在生成{report_title(name)}…",
         on_success=succeeded,
         on_error=failed,
     )
@@ -154,7 +158,7 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.report = QComboBox()
-        for key, title in REPORTS.items():
+        for key, title in dialog_reports().items():
             self.report.addItem(title, key)
         self.report.setCurrentIndex(max(self.report.findData(report), 0))
         self.format = QComboBox()

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from reports_fixture_data import build_report_db
 
+from desktop.storage.database import Database
+
+
+@pytest.fixture(scope="session")
+def report_template(tmp_path_factory) -> Path:
+    """The report database, built once per session through the services."""
+    path = tmp_path_factory.mktemp("reports") / "reports.db"
+    build_report_db(path).close()
+    return path
+
 
 @pytest.fixture
-def report_db(tmp_path: Path):
-    db = build_report_db(tmp_path / "reports.db")
+def report_db(report_template: Path, tmp_path: Path):
+    path = tmp_path / "reports.db"
+    shutil.copyfile(report_template, path)
+    db = Database(path, user="测试员")
     yield db
     db.close()

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
-from reports_fixture_data import AS_OF, GRANTED_2024_FEN, NAME_A, NAME_B, NAME_C, NAME_D
+from reports_fixture_data import (
+    AS_OF,
+    GRANTED_2024_FEN,
+    LEDGER_B,
+    NAME_A,
+    NAME_B,
+    NAME_C,
+)
+from sample import credit_code
 
-from desktop.core.errors import NotFound, ValidationError
-from desktop.reports import build_report
+from desktop.core.errors import NotFound, PermissionDenied, ValidationError
+from desktop.reports import REPORTS, build_report
+from desktop.services.assessment import set_assessment_rules
 
-
-def _code(db, enterprise_id: int) -> str:
-    return db.scalar("SELECT credit_code FROM enterprises WHERE id = ?", (enterprise_id,))
+CODE_A, CODE_B = credit_code(1), credit_code(2)
 
 
 def test_detail_lists_granted_awards_of_the_year_and_sends_the_rest_to_the_second_table(report_db):
@@ -46,10 +52,11 @@ def test_detail_lists_granted_awards_of_the_year_and_sends_the_rest_to_the_secon
     assert revoked[1] == NAME_C and "保单已退保" in revoked[-1]
 
 
-def test_detail_takes_the_rule_name_from_the_latest_version_when_the_award_has_no_rule(report_db):
-    main = build_report(report_db, "detail", year=2024, as_of=AS_OF).tables[0]
-    row = next(r for r in main.rows if r[1] == NAME_D)
-    assert row[4] == "LZ41-6C" and row[5] == "新认定智慧工厂"
+def test_an_award_without_a_rule_version_takes_the_name_of_the_codes_latest_version(report_db):
+    report = build_report(report_db, "ledger", credit_code=CODE_A, as_of=AS_OF)
+    (row,) = report.tables[1].rows  # LZ41-6D dated 2019: before the policy, no version applied
+    assert row[1] == 2019 and row[3] == "LZ41-6D" and row[4] == "新认定智能车间"
+    assert "政策尚未施行" in row[-1]
 
 
 def test_installment_rows_in_the_detail_say_which_installment(report_db):
@@ -73,13 +80,44 @@ def test_summary_by_rule_and_by_town_add_up_to_the_detail(report_db):
 
 
 def test_ledger_shows_every_year_of_one_enterprise(report_db):
-    report = build_report(report_db, "ledger", credit_code=_code(report_db, 1), as_of=AS_OF)
+    report = build_report(report_db, "ledger", credit_code=CODE_A, as_of=AS_OF)
     main, other = report.tables
     assert NAME_A in report.title
-    assert [r[1] for r in main.rows] == [*range(2014, 2024), 2024, 2024]
-    assert main.totals[7] == 10 * 10_000_000 + 150_000_000
-    assert other.rows == []
-    assert "2014年度 100,000.00 元" in main.notes[0]
+    assert [r[1] for r in main.rows] == [2021, 2022, 2023, 2024, 2024]
+    assert [r[8] for r in main.rows] == ["已拨付", "已拨付", "已拨付", "已审核", "草稿"]
+    assert main.totals[7] == 3 * 10_000_000 + 96_150_000  # granted: paid + approved, no draft
+    assert "2021年度 100,000.00 元" in main.notes[1] and "2024年度 961,500.00 元" in main.notes[1]
+    assert [r[3] for r in other.rows] == ["LZ41-6D"]
+
+
+def test_ledger_subtotals_keep_paid_approved_draft_and_planned_apart(report_db):
+    main = build_report(report_db, "ledger", credit_code=CODE_B, as_of=AS_OF).tables[0]
+    subtotals = {row[0]: row[7] for row in main.subtotals}
+    assert subtotals == {
+        "已拨付小计": LEDGER_B["已拨付"],
+        "已审核未拨付小计": LEDGER_B["已审核未拨付"],
+        "草稿（未审核）小计": LEDGER_B["草稿"],
+        "计划兑现（以后年度，未核定）小计": LEDGER_B["计划兑现"],
+    }
+    assert sum(subtotals.values()) == sum(r[7] for r in main.rows)
+    assert main.totals[0] == "已给予合计（已拨付＋已审核未拨付）"
+    assert main.total_fen == LEDGER_B["已拨付"] + LEDGER_B["已审核未拨付"]
+    assert main.words_label == "已给予合计（大写）"
+    planned = [r for r in main.rows if r[8] == "待核定"]
+    assert [(r[1], r[5], r[7]) for r in planned] == [(2026, "第3年分期", 50_000_000)]
+
+
+def test_ledger_counts_in_review_and_failed_payments_as_approved_not_paid():
+    from desktop.core import status
+    from desktop.services.report_rows import COMMITTED, PAID, ledger_group
+
+    class Row:
+        def __init__(self, s):
+            self.status = s
+
+    assert ledger_group(Row(status.PAID)) == PAID
+    for s in (status.IN_REVIEW, status.APPROVED, status.PAYMENT_FAILED):
+        assert ledger_group(Row(s)) == COMMITTED
 
 
 def test_ledger_needs_a_known_credit_code(report_db):
@@ -120,11 +158,33 @@ def test_assessment_counts_towns_with_granted_awards_under_the_listed_rules(repo
     assert enterprises.totals[5] == towns.totals[4] == 150_000_000
 
 
-def test_assessment_follows_the_settings_row(report_db):
-    with report_db.transaction():
-        report_db.set_setting("assessment_rules", json.dumps(["LZ41-5A", "LZ41-9A"]))
+def test_assessment_cites_the_clause_of_the_policy_version_in_force(report_db):
+    towns = build_report(report_db, "assessment", year=2024, as_of=AS_OF).tables[0]
+    assert towns.notes[0] == (
+        "依据临政字〔2021〕41号三（三）：辖区内有企业享受以上政策的镇（街道），在年度考核中予以加分。"
+    )
+    assert towns.subtitle.startswith("统计条款：LZ41-1A ")
+
+
+def test_assessment_rules_are_data_an_administrator_changes(report_db):
+    set_assessment_rules(report_db, ["LZ41-5A", "LZ41-9A"])
     towns = build_report(report_db, "assessment", year=2024, as_of=AS_OF).tables[0]
     assert [(r[1], r[4]) for r in towns.rows] == [("齐都镇", 53_703_703)]
+    entry = report_db.one(
+        "SELECT * FROM change_log WHERE table_name = 'town_assessment_rules' ORDER BY id DESC"
+    )
+    assert entry["action"] == "修改考核加分条款" and "LZ41-9A" in entry["new_values"]
+    with pytest.raises(ValidationError, match="LZ41-99"):
+        set_assessment_rules(report_db, ["LZ41-99"])
+
+
+def test_assessment_rules_need_an_administrator_once_logins_are_on(report_db):
+    from desktop.services.users import add_user
+
+    add_user(report_db, "管理", "管理员", "secret-pass-1")
+    report_db.user, report_db.role = "录入", None
+    with pytest.raises(PermissionDenied):
+        set_assessment_rules(report_db, ["LZ41-2"])
 
 
 def test_unknown_report_name_unit_and_year_are_refused(report_db):
@@ -140,3 +200,9 @@ def test_year_defaults_to_the_newest_award_year_not_after_as_of(report_db):
     assert build_report(report_db, "detail", as_of=AS_OF).title.startswith("2025年度")
     assert build_report(report_db, "detail", as_of=date(2024, 12, 31)).title.startswith("2024年度")
     assert build_report(report_db, "detail", as_of=date(2013, 5, 1)).title.startswith("2013年度")
+
+
+def test_one_list_of_reports_names_what_each_needs():
+    assert list(REPORTS) == ["detail", "summary", "ledger", "installments", "assessment"]
+    assert [k for k, kind in REPORTS.items() if kind.needs_credit_code] == ["ledger"]
+    assert str(REPORTS["detail"]) == "奖补明细表"

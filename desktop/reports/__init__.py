@@ -186,7 +186,7 @@ def write_report(
             missing = missing_glyphs(report.all_text())
             if missing:
                 warnings.append("内置字体缺少字符：" + "".join(sorted(missing)))
-            pages = render_pdf(report, tmp, ticker)
+            pages = render_pdf(report, tmp, ticker, missing)
         ticker.check()
         move_into_place(tmp, out)  # retried while Excel/WPS holds the target, then FileInUse
     except BaseException:

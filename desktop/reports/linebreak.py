@@ -17,23 +17,17 @@ Elsewhere Chinese text may break between any two characters, as Chinese typesett
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
+from itertools import accumulate
 
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{2,4}[〔［\[【（(]\d{4}[〕］\]】）)]\d{1,4}号")
 """A 文号: 机关代字, 〔year〕, number, 号 (the leftmost four characters before the bracket at most)."""
 
 NO_LINE_START = frozenset("，。、；：？！）》」』】〕〉”’%,.;:?!)]}…—·％")
 NO_LINE_END = frozenset("（《「『【〔〈“‘([{")
-
-_TOKEN = re.compile(
-    DOC_NUMBER.pattern
-    + r"|第?\d[\d,]*(?:\.\d+)?(?:\s?(?:万元|元|％|%)|[年月日号期笔户项次名个])?"
-    + r"|[A-Za-z0-9_.,%/+\-]+"
-    + r"|\n|.",
-    re.S,
-)
 
 # The words enterprise and place names of the district are made of, for breaking names between
 # words. Longest match first; a run of characters that matches none stays one word.
@@ -91,75 +85,115 @@ def _visible(text: str) -> int:
     return len(text) - sum(ch.isspace() for ch in text)
 
 
+_ATOMIC = re.compile(
+    DOC_NUMBER.pattern
+    + r"|第?\d[\d,]*(?:\.\d+)?(?:\s?(?:万元|元|％|%)|[年月日号期笔户项次名个])?"
+    + r"|[A-Za-z0-9_.,%/+\-]+"
+)
+
+
+def text_units(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that never break: 文号, numbers with their unit, Latin words."""
+    return [m.span() for m in _ATOMIC.finditer(text) if m.end() - m.start() > 1]
+
+
+def word_units(name: str) -> list[tuple[int, int]]:
+    """Spans of the words of a name (it breaks only between them)."""
+    spans, at = [], 0
+    for word in name_words(name):
+        spans.append((at, at + len(word)))
+        at += len(word)
+    return spans
+
+
 class LineBreaker:
-    """Greedy line filling over units (tokens or name words) with a width function."""
+    """Greedy line filling: the characters of a line are found by bisection over the prefix sums
+    of their widths; the break then moves back out of any unit (文号, number, word of a name) and
+    away from closing and opening marks, and the last line takes company if it is one character.
+    """
 
-    def __init__(self, width: Callable[[str], float]) -> None:
-        self.width = width
+    def __init__(self, char_widths: Mapping[str, float]) -> None:
+        self.char_widths = char_widths  # a mapping that measures what it lacks (``__missing__``)
 
-    def lines(self, units: list[str], max_width: float) -> list[str]:
-        lines: list[list[str]] = []
-        cur: list[str] = []
-        cur_w = 0.0
-        for unit in units:
-            if unit == "\n":
-                lines.append(cur)
-                cur, cur_w = [], 0.0
-                continue
-            w = self.width(unit)
-            if cur_w + w <= max_width:
-                cur.append(unit)
-                cur_w += w
-                continue
-            if unit.isspace():
-                continue  # a space at a break is dropped
-            if len(unit) > 1 and w > max_width:  # wider than the cell: by characters after all
-                for ch in unit:
-                    cur, cur_w = self._place(lines, cur, cur_w, ch, max_width)
-                continue
-            cur, cur_w = self._break(lines, cur, unit)
-        lines.append(cur)
-        self._no_orphan(lines, max_width)
-        return ["".join(line).rstrip() for line in lines]
+    def lines(
+        self, text: str, max_width: float, units: Callable[[str], list[tuple[int, int]]]
+    ) -> list[str]:
+        out: list[str] = []
+        for paragraph in text.split("\n"):
+            out += self._paragraph(paragraph, max_width, units(paragraph))
+        return out
 
-    def _place(
-        self, lines: list[list[str]], cur: list[str], cur_w: float, ch: str, max_width: float
-    ) -> tuple[list[str], float]:
-        w = self.width(ch)
-        if cur_w + w <= max_width or not cur:
-            return [*cur, ch], cur_w + w
-        return self._break(lines, cur, ch)
+    def _paragraph(self, text: str, max_width: float, hard: list[tuple[int, int]]) -> list[str]:
+        prefix = list(accumulate(map(self.char_widths.__getitem__, text), initial=0.0))
+        rules = _Breaks(text, hard)
+        n = len(text)
+        spans: list[tuple[int, int]] = []
+        s = 0
+        while s < n:
+            while s < n and text[s].isspace():
+                s += 1  # a space at a break is dropped
+            if s >= n:
+                break
+            j = bisect.bisect_right(prefix, prefix[s] + max_width + 1e-9) - 1
+            j = n if j >= n else (s + 1 if j <= s else rules.back(s, j))
+            spans.append((s, j))
+            s = j
+        if not spans:
+            spans.append((0, 0))
+        _no_orphan(text, prefix, spans, max_width, rules)
+        return [text[a:b].rstrip() for a, b in spans]
 
-    def _break(self, lines: list[list[str]], cur: list[str], unit: str) -> tuple[list[str], float]:
-        """Start a new line with ``unit``, keeping closing marks off the line start and opening
-        marks off the line end (the neighbouring unit comes along)."""
-        carry: list[str] = []
-        if len(cur) > 1 and (unit[0] in NO_LINE_START or cur[-1][-1] in NO_LINE_END):
-            carry = [cur.pop()]
-            while len(cur) > 1 and (carry[0][0] in NO_LINE_START or cur[-1][-1] in NO_LINE_END):
-                carry.insert(0, cur.pop())
-        if cur:
-            while cur and cur[-1].isspace():
-                cur.pop()
-            lines.append(cur)
-        new = [*carry, unit]
-        return new, sum(self.width(u) for u in new)
 
-    def _no_orphan(self, lines: list[list[str]], max_width: float) -> None:
-        """A last line of one character takes the last unit (or two) of the line before."""
-        if len(lines) < 2 or _visible("".join(lines[-1])) != 1:
-            return
-        prev, last = lines[-2], lines[-1]
-        for k in (1, 2, 3):
-            if len(prev) <= k:
+class _Breaks:
+    """Where a line of ``text`` may end: not inside a unit, not before a closing mark or after an
+    opening one."""
+
+    def __init__(self, text: str, hard: list[tuple[int, int]]) -> None:
+        self.text = text
+        self.hard = hard
+        self.starts = [a for a, _b in hard]
+
+    def inside(self, i: int) -> bool:
+        k = bisect.bisect_right(self.starts, i) - 1
+        return k >= 0 and self.hard[k][0] < i < self.hard[k][1]
+
+    def marks(self, i: int) -> bool:
+        return self.text[i] in NO_LINE_START or self.text[i - 1] in NO_LINE_END
+
+    def ok(self, i: int) -> bool:
+        return not self.inside(i) and not self.marks(i)
+
+    def back(self, s: int, j: int) -> int:
+        """The break at or before ``j`` (a line from ``s``): the last good one; else the last that
+        keeps units whole; else ``j`` (a unit wider than the line is cut after all)."""
+        for allowed in (self.ok, lambda i: not self.inside(i)):
+            k = j
+            while k > s + 1 and not allowed(k):
+                k -= 1
+            if allowed(k):
+                return k
+        return j
+
+
+def _no_orphan(
+    text: str,
+    prefix: list[float],
+    spans: list[tuple[int, int]],
+    max_width: float,
+    rules: _Breaks,
+) -> None:
+    """A last line of one character takes the last unit (or two, three) of the line before."""
+    if len(spans) < 2:
+        return
+    (p, a), (a2, b) = spans[-2], spans[-1]
+    if b - a2 > 3 or _visible(text[a2:b]) != 1:
+        return
+    tried = 0
+    m = a - 1
+    while m > p + 1 and tried < 3:
+        if rules.ok(m):
+            tried += 1
+            if prefix[b] - prefix[m] <= max_width + 1e-9 and _visible(text[p:m]) > 1:
+                spans[-2], spans[-1] = (p, m), (m, b)
                 return
-            moved, kept = prev[-k:], prev[:-k]
-            if moved[0][0] in NO_LINE_START or kept[-1][-1] in NO_LINE_END:
-                continue
-            if self.width("".join(moved + last)) <= max_width and _visible("".join(kept)) > 1:
-                lines[-2], lines[-1] = kept, moved + last
-                return
-
-
-def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
+        m -= 1

@@ -16,6 +16,7 @@ in the number of rows, where splitting one 10,000-row reportlab ``Table`` is qua
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -42,14 +43,20 @@ from desktop.reports.common import (
     date_cn,
 )
 from desktop.reports.data import Report, ReportTable, totals_label_span
-from desktop.reports.linebreak import LineBreaker, doc_numbers, name_words, tokens
+from desktop.reports.linebreak import (
+    LineBreaker,
+    doc_numbers,
+    name_words,
+    text_units,
+    word_units,
+)
 
 FONT_NAME = "NotoSerifSC"
 BOLD_NAME = "NotoSerifSC-Bold"
 _FONT_FILES = {FONT_NAME: "NotoSerifSC_400Regular.ttf", BOLD_NAME: "NotoSerifSC_700Bold.ttf"}
 BODY_SIZE = 8.0
 SMALLER_SIZES = (7.5, 7.0, 6.5)  # a name whose longest word is wider than its column steps down
-LEADING = 10.5
+LEADING = 10.0
 PAD_X = 3.0
 PAD_Y = 2.5
 MM = 72 / 25.4  # points per millimetre
@@ -85,11 +92,20 @@ def _font(name: str = FONT_NAME) -> Any:
 def missing_glyphs(texts: Iterable[str]) -> set[str]:
     """Characters of ``texts`` the bundled font has no glyph for (reportlab would print blanks)."""
     cmap = _font().face.charToGlyph
-    seen: set[str] = set()
-    for text in texts:
-        if text:
-            seen.update(text)
+    seen = set("".join(t for t in texts if t))
     return {ch for ch in seen if ord(ch) not in cmap and not ch.isspace() and ord(ch) >= 32}
+
+
+class _Widths(dict):
+    """Width of each text seen, measured once (a dict: lookups stay in C)."""
+
+    def __init__(self, measure) -> None:
+        super().__init__()
+        self.measure = measure
+
+    def __missing__(self, text: str) -> float:
+        width = self[text] = self.measure(text)
+        return width
 
 
 class Wrapper:
@@ -99,19 +115,13 @@ class Wrapper:
         self.size = size
         self.name = name
         self._font = _font(name)
-        self._widths: dict[str, float] = {}
+        self._chars = _Widths(lambda ch: self._font.stringWidth(ch, size))
         self._cache: dict[tuple[str, float, bool], list[str]] = {}
-        self._breaker = LineBreaker(self.width)
+        self._fits: dict[tuple[str, float], bool] = {}
+        self._breaker = LineBreaker(self._chars)
 
     def width(self, text: str) -> float:
-        widths = self._widths
-        total = 0.0
-        for ch in text:
-            w = widths.get(ch)
-            if w is None:
-                w = widths[ch] = self._font.stringWidth(ch, self.size)
-            total += w
-        return total
+        return sum(map(self._chars.__getitem__, text))
 
     def lines(self, text: str, max_width: float, keep_words: bool = False) -> list[str]:
         """``text`` broken into lines no wider than ``max_width`` (names between words only)."""
@@ -122,14 +132,17 @@ class Wrapper:
         if "\n" not in text and self.width(text) <= max_width:
             result = [text]
         else:
-            units = list(name_words(text)) if keep_words else tokens(text)
-            result = self._breaker.lines(units, max_width)
+            result = self._breaker.lines(text, max_width, word_units if keep_words else text_units)
         if len(text) <= 60:  # repeated short texts (names, rule names, towns)
             self._cache[key] = result
         return result
 
     def words_fit(self, text: str, max_width: float) -> bool:
-        return all(self.width(w) <= max_width for w in name_words(text))
+        key = (text, max_width)
+        hit = self._fits.get(key)
+        if hit is None:
+            hit = self._fits[key] = all(self.width(w) <= max_width for w in name_words(text))
+        return hit
 
 
 # -- laying out a table ------------------------------------------------------------------------
@@ -160,30 +173,50 @@ class _Encoder:
     """Text → PDF show-text operators for one TrueType face, cached per text.
 
     Does what reportlab's ``PDFTextObject._formatText`` does for a TrueType font (subset split,
-    PDF string escaping), once per distinct text, so a page of cells is one text object.
+    PDF string escaping), with two translation tables — character → its subset, character → its
+    escaped code — so a line is encoded by ``str.translate`` rather than character by character.
     """
+
+    _RUNS = re.compile(r"(.)\1*", re.S)
 
     def __init__(self, canvas: Any, name: str) -> None:
         self.font = _font(name)
         self.doc = canvas._doc
         self.escape = canvas._escape
         self.cache: dict[str, list[tuple[str, str]]] = {}
-        self.names: dict[int, str] = {}
+        self.known: set[str] = set()
+        self.subset_of: dict[int, str] = {}  # ord(char) → a marker character of its subset
+        self.code_of: dict[int, str] = {}  # ord(char) → its code in that subset, escaped
+        self.fonts: dict[str, str] = {}  # marker → the subset's font name
+
+    def _learn(self, chars: set[str]) -> None:
+        for ch in sorted(chars):
+            ((subset, code),) = self.font.splitString(ch, self.doc)  # assigns the subset code
+            marker = chr(0xF0000 + subset)
+            self.subset_of[ord(ch)] = marker
+            self.code_of[ord(ch)] = self.escape(code)
+            if marker not in self.fonts:
+                self.fonts[marker] = self.font.getSubsetInternalName(subset, self.doc)
+        self.known |= chars
 
     def ops(self, text: str) -> list[tuple[str, str]]:
         hit = self.cache.get(text)
-        if hit is None:
+        if hit is not None:
+            return hit
+        new = set(text) - self.known
+        if new:
+            self._learn(new)
+        subsets = text.translate(self.subset_of)
+        if subsets.count(subsets[0]) == len(subsets):
+            hit = [(self.fonts[subsets[0]], f"({text.translate(self.code_of)}) Tj")]
+        else:
+            code_of, fonts = self.code_of, self.fonts
             hit = [
-                (self._name(subset), f"({self.escape(t)}) Tj")
-                for subset, t in self.font.splitString(text, self.doc)
+                (fonts[m.group(1)], f"({text[m.start() : m.end()].translate(code_of)}) Tj")
+                for m in self._RUNS.finditer(subsets)
             ]
+        if len(text) <= 60:
             self.cache[text] = hit
-        return hit
-
-    def _name(self, subset: int) -> str:
-        hit = self.names.get(subset)
-        if hit is None:
-            hit = self.names[subset] = self.font.getSubsetInternalName(subset, self.doc)
         return hit
 
 
@@ -196,13 +229,15 @@ def _encoders(canvas: Any) -> tuple[_Encoder, _Encoder]:
 
 
 class _TextOps:
-    """Collects one text object: positioned lines, switching font and size only when needed."""
+    """Collects one text object: positioned lines, switching font and size only when needed.
+    Lines of a left-aligned cell follow each other with ``T*`` (the leading is set once)."""
 
     def __init__(self, canvas: Any, widths: dict[float, Wrapper]) -> None:
         self.regular, self.bold = _encoders(canvas)
         self.widths = widths
-        self.code = ["BT"]
-        self.current = ("", 0.0)
+        self.code = ["BT", f"{LEADING:g} TL"]
+        self.font = ""
+        self.size = 0.0
 
     def cell(
         self,
@@ -214,23 +249,29 @@ class _TextOps:
     ) -> None:
         x0, x1, top, bottom = box
         first = (top + bottom) / 2 + (len(lines) - 1) * LEADING / 2 - 0.36 * size
+        ops = (self.bold if bold else self.regular).ops
+        code = self.code
+        if align == "left":
+            code.append(f"1 0 0 1 {x0 + PAD_X:.2f} {first:.2f} Tm")
+            for n, line in enumerate(lines):
+                if n:
+                    code.append("T*")
+                self._show(ops(line), size)
+            return
         measure = self.widths[size].width if not bold else _bold_width(size)
-        encoder = self.bold if bold else self.regular
         for n, line in enumerate(lines):
-            if not line:
-                continue
-            if align == "right":
-                x = x1 - PAD_X - measure(line)
-            elif align == "center":
-                x = (x0 + x1 - measure(line)) / 2
-            else:
-                x = x0 + PAD_X
-            self.code.append(f"1 0 0 1 {x:.2f} {first - n * LEADING:.2f} Tm")
-            for font_name, op in encoder.ops(line):
-                if (font_name, size) != self.current:
-                    self.code.append(f"{font_name} {size:g} Tf")
-                    self.current = (font_name, size)
-                self.code.append(op)
+            if line:
+                w = measure(line)
+                x = x1 - PAD_X - w if align == "right" else (x0 + x1 - w) / 2
+                code.append(f"1 0 0 1 {x:.2f} {first - n * LEADING:.2f} Tm")
+                self._show(ops(line), size)
+
+    def _show(self, ops: list[tuple[str, str]], size: float) -> None:
+        for name, op in ops:
+            if name != self.font or size != self.size:
+                self.code.append(f"{name} {size:g} Tf")
+                self.font, self.size = name, size
+            self.code.append(op)
 
     def text(self) -> str:
         return "\n".join([*self.code, "ET"])
@@ -272,17 +313,18 @@ def _draw_texts(
     height = tops[0] + grid.header_h
     for j, lines in enumerate(grid.header):
         ops.cell(lines, (xs[j], xs[j + 1], height, tops[0]), "center", bold=True)
+    aligns, sizes, cell = grid.aligns, grid.sizes, ops.cell
     for k, i in enumerate(range(start, end)):
         row = grid.rows[i]
         bold = i in grid.shaded
         span = grid.spanned.get(i, 1)
+        top, bottom = tops[k], tops[k + 1]
         if span > 1:
-            ops.cell(row[0], (0, xs[span], tops[k], tops[k + 1]), "center", bold=bold)
+            cell(row[0], (0, xs[span], top, bottom), "center", bold=bold)
         for j in range(span if span > 1 else 0, len(row)):
             if row[j]:
-                size = grid.sizes.get((i, j), BODY_SIZE)
-                box = (xs[j], xs[j + 1], tops[k], tops[k + 1])
-                ops.cell(row[j], box, grid.aligns[j], size, bold)
+                size = sizes.get((i, j), BODY_SIZE) if sizes else BODY_SIZE
+                cell(row[j], (xs[j], xs[j + 1], top, bottom), aligns[j], size, bold)
     canvas.addLiteral(ops.text())
 
 
@@ -654,8 +696,7 @@ def _head(table: ReportTable, report: Report, missing: set[str]) -> tuple:
     return tuple(head)
 
 
-def _story(report: Report, page: _Page, ticker: Ticker) -> list[Any]:
-    missing = missing_glyphs(report.all_text())
+def _story(report: Report, page: _Page, ticker: Ticker, missing: set[str]) -> list[Any]:
     story: list[Any] = []
     for index, table in enumerate(report.tables):
         if index:
@@ -674,8 +715,11 @@ class _Holder:
         self.pages = 0
 
 
-def render_pdf(report: Report, path: Path, ticker: Ticker) -> int:
-    """Write ``report`` to ``path``; returns the number of pages."""
+def render_pdf(report: Report, path: Path, ticker: Ticker, missing: set[str] | None = None) -> int:
+    """Write ``report`` to ``path``; returns the number of pages. ``missing``: the characters
+    the font lacks, when the caller has looked already (:func:`missing_glyphs`)."""
+    if missing is None:
+        missing = missing_glyphs(report.all_text())
     _font()
     page_w, page_h = landscape(A4)
     lines, size = _fit_title(
@@ -714,7 +758,7 @@ def render_pdf(report: Report, path: Path, ticker: Ticker) -> int:
     )
     holder = _Holder(report.stamp)
     canvas_class = type("ReportCanvas", (NumberedCanvas,), {"stamp_holder": holder})
-    story = _story(report, page, ticker)
+    story = _story(report, page, ticker, missing)
     with _binary_streams():
         doc.build(story, canvasmaker=canvas_class)
     return holder.pages
@@ -765,12 +809,20 @@ class _CellSetter:
     """Breaks cell texts into lines for given column widths; a name whose longest word does not
     fit its column steps down a size rather than break inside the word."""
 
-    def __init__(self, table: ReportTable, inner: list[float], max_lines: int) -> None:
+    def __init__(
+        self, table: ReportTable, inner: list[float], max_lines: int, body: list[list[str]]
+    ) -> None:
         self.wrapper = Wrapper(BODY_SIZE)
         self.smaller = [Wrapper(s) for s in SMALLER_SIZES]
         self.keep = [c.keep_words for c in table.columns]
         self.inner = inner
         self.max_lines = max_lines
+        # columns whose every text fits on one line (most of the fixed ones): nothing to break
+        width = self.wrapper.width
+        self.one_line = [
+            not c.wrap and max((width(r[j]) for r in body), default=0.0) <= inner[j]
+            for j, c in enumerate(table.columns)
+        ]
 
     def cell(self, text: str, j: int) -> tuple[list[str], float]:
         width, size, wrapper = self.inner[j], BODY_SIZE, self.wrapper
@@ -787,9 +839,13 @@ class _CellSetter:
     def row(self, texts: list[str], i: int, sizes: dict) -> tuple[list[list[str]], int]:
         cells: list[list[str]] = []
         most = 1
+        one_line = self.one_line
         for j, text in enumerate(texts):
             if not text:
                 cells.append([])
+                continue
+            if one_line[j]:
+                cells.append([text])
                 continue
             lines, size = self.cell(text, j)
             if size != BODY_SIZE:
@@ -820,7 +876,7 @@ def _table_flowable(
     header = [_header_lines(bold, c.title, inner[i]) for i, c in enumerate(table.columns)]
     header_h = max(len(h) for h in header) * LEADING + 2 * PAD_Y + 2
     max_lines = max(int((page.frame_height - header_h - 45 * MM) / LEADING), 3)
-    setter = _CellSetter(table, inner, max_lines)
+    setter = _CellSetter(table, inner, max_lines, body)
     rows: list[list[list[str]]] = []
     heights: list[float] = []
     sizes: dict[tuple[int, int], float] = {}

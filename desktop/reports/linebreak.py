@@ -3,7 +3,8 @@
 What a 办公室 reviewer checks on paper, and how it is kept:
 
 - a 文号 (淄政办字〔2021〕7号) never breaks: it is one unit, like a number with its unit or
-  counter (``3,205,000.00 元``, ``30%``, ``2023年``, ``第1年``'s ``1年``) and a Latin word;
+  counter (``3,205,000.00 元``, ``30%``, ``2023年``, ``第1年``), a Latin word and a short quoted
+  term or aside (“四强”, （软件）);
 - no line starts with a closing mark (，。、）》…) nor ends with an opening one (（《“…): the
   neighbouring unit moves along;
 - no line holds a single character alone at the end of a cell: the last unit of the line before
@@ -85,15 +86,42 @@ def _visible(text: str) -> int:
     return len(text) - sum(ch.isspace() for ch in text)
 
 
+_CLAUSE = r"(?:[一二三四五六七八九十]{1,3}(?:（[一二三四五六七八九十]{1,3}）)?)?"  # 三（二）
 _ATOMIC = re.compile(
     DOC_NUMBER.pattern
+    + _CLAUSE
+    + r"|“[^“”]{1,6}”|（[^（）]{1,6}）|《[^《》]{1,8}》"  # a short quoted term, aside or title
+    + r"|万元"
     + r"|第?\d[\d,]*(?:\.\d+)?(?:\s?(?:万元|元|％|%)|[年月日号期笔户项次名个])?"
     + r"|[A-Za-z0-9_.,%/+\-]+"
 )
 
 
+# Within a unit too wide for its line: the parts that still hold together (〔2021〕7号, （二）, numbers)
+_FINE = re.compile(
+    r"[〔［\[【（(]\d{4}[〕］\]】）)]\d{1,4}号|（[^（）]{1,6}）|\d[\d,]*(?:\.\d+)?|[A-Za-z0-9_.\-]+"
+)
+
+
+def _fitting(
+    text: str, hard: list[tuple[int, int]], prefix: list[float], max_width: float
+) -> list[tuple[int, int]]:
+    """``hard`` with each unit wider than a line replaced by its parts that fit."""
+    out = []
+    for a, b in hard:
+        if prefix[b] - prefix[a] <= max_width + 1e-9:
+            out.append((a, b))
+            continue
+        for m in _FINE.finditer(text, a, b):
+            x, y = m.span()
+            if y - x > 1 and prefix[y] - prefix[x] <= max_width + 1e-9:
+                out.append((x, y))
+    return out
+
+
 def text_units(text: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` that never break: 文号, numbers with their unit, Latin words."""
+    """Spans of ``text`` that never break: 文号, numbers with their unit, Latin words, and short
+    quoted terms or asides (“四强”, （软件）)."""
     return [m.span() for m in _ATOMIC.finditer(text) if m.end() - m.start() > 1]
 
 
@@ -125,7 +153,7 @@ class LineBreaker:
 
     def _paragraph(self, text: str, max_width: float, hard: list[tuple[int, int]]) -> list[str]:
         prefix = list(accumulate(map(self.char_widths.__getitem__, text), initial=0.0))
-        rules = _Breaks(text, hard)
+        rules = _Breaks(text, _fitting(text, hard, prefix, max_width))
         n = len(text)
         spans: list[tuple[int, int]] = []
         s = 0

@@ -412,11 +412,12 @@ def _regular_wrapper(size: float) -> Wrapper:
 Measured = list[tuple[Any, float, float, float]]  # flowable, height, space before, space after
 
 
-def _measure(items: tuple, width: float) -> tuple[Measured, float]:
+def _measure(items: tuple, width: float, page_width: float) -> tuple[Measured, float]:
+    """Heights of ``items`` laid out ``width`` wide (the 落款: ``page_width``, see ``page_wide``)."""
     out: Measured = []
     total = 0.0
     for f in items:
-        _w, h = f.wrap(width, 10_000)
+        _w, h = f.wrap(page_width if getattr(f, "page_wide", False) else width, 10_000)
         before, after = f.getSpaceBefore(), f.getSpaceAfter()
         out.append((f, h, before, after))
         total += before + h + after
@@ -428,7 +429,7 @@ def _draw_stack(canvas: Any, items: Measured, x: float, top: float) -> float:
     y = top
     for f, h, before, after in items:
         y -= before + h
-        f.drawOn(canvas, x, y)
+        f.drawOn(canvas, 0.0 if getattr(f, "page_wide", False) else x, y)
         y -= after
     return y
 
@@ -497,8 +498,11 @@ class PagedTable(Flowable):
     def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
         self.width = max(avail_w, self.table_w)
         block = min(self.table_w, avail_w)
-        self._head, self.head_h = _measure(self.head, block) if self.start == 0 else ([], 0.0)
-        self._tail, self.tail_h = _measure(self.tail, block)
+        if self.start == 0:
+            self._head, self.head_h = _measure(self.head, block, self.width)
+        else:
+            self._head, self.head_h = [], 0.0
+        self._tail, self.tail_h = _measure(self.tail, block, self.width)
         self.height = self.head_h + self._rows_h() + self.tail_h
         return self.width, self.height
 
@@ -542,6 +546,7 @@ class SignatureBlock(Flowable):
 
     SIZE = 11.0
     SEAL_ROOM = 20 * MM  # between the signature line and the 填报单位 line
+    page_wide = True  # right-aligned on the page, not under a narrow table
 
     def __init__(self, org: str) -> None:
         super().__init__()
@@ -963,7 +968,8 @@ def _column_needs(table, body, summary, wrapper, pad, unit_w) -> tuple[list[floa
 
 def _fit_lines(table, body, wrapper, width, out, useful, wrap_cols, pad, unit_w) -> None:
     """The smallest line count L such that, with every wrapped column wide enough to hold 90% of
-    its texts in L lines, the table still fits."""
+    its texts in L lines, the table still fits. Names (``keep_words``) ask for fewer lines than
+    the rest — at most two, whole words — where the page allows it: a reviewer reads them first."""
     step = len(body) // 400 + 1
     rows = body[::step]
     base = {j: out[j] for j in wrap_cols}
@@ -972,14 +978,21 @@ def _fit_lines(table, body, wrapper, width, out, useful, wrap_cols, pad, unit_w)
     for j in wrap_cols:
         ws = sorted(wrapper.width(r[j]) for r in rows if r[j])
         p90[j] = ws[int(len(ws) * 0.9)] if ws else 0.0
-    for n_lines in range(1, 9):
-        want = {
-            j: min(max(base[j], p90[j] / n_lines + unit_w / 2 + pad), useful[j]) for j in wrap_cols
-        }
-        if fixed + sum(want.values()) <= width:
-            for j, w in want.items():
-                out[j] = w
-            return
+
+    def want(j: int, n_lines: int, names_first: bool) -> float:
+        if names_first and table.columns[j].keep_words:
+            n_lines, extra = max(1, min(n_lines - 1, 2)), 2 * unit_w  # words do not fill a line
+        else:
+            extra = unit_w / 2
+        return min(max(base[j], p90[j] / n_lines + extra + pad), useful[j])
+
+    for names_first in (True, False):
+        for n_lines in range(1, 9):
+            widths = {j: want(j, n_lines, names_first) for j in wrap_cols}
+            if fixed + sum(widths.values()) <= width:
+                for j, w in widths.items():
+                    out[j] = w
+                return
 
 
 def _share_spare(table, width, out, useful, wrap_cols) -> None:

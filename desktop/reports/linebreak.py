@@ -119,10 +119,21 @@ def _fitting(
     return out
 
 
+# Words that end on the first character a 文号 match took (依据临政字… is 依据 + 临政字…).
+_LEAD_WORDS = frozenset("依据 根据 按照 依照 参照 对照 获得 关于 经过 通过 属于 对于".split())
+
+
 def text_units(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` that never break: 文号, numbers with their unit, Latin words, and short
     quoted terms or asides (“四强”, （软件）)."""
-    return [m.span() for m in _ATOMIC.finditer(text) if m.end() - m.start() > 1]
+    spans = []
+    for m in _ATOMIC.finditer(text):
+        a, b = m.span()
+        if a and text[a - 1 : a + 1] in _LEAD_WORDS:
+            a += 1  # the 文号's 机关代字 starts after the word the match began inside
+        if b - a > 1:
+            spans.append((a, b))
+    return spans
 
 
 def word_units(name: str) -> list[tuple[int, int]]:
@@ -193,14 +204,21 @@ class _Breaks:
 
     def back(self, s: int, j: int) -> int:
         """The break at or before ``j`` (a line from ``s``): the last good one; else the last that
-        keeps units whole; else ``j`` (a unit wider than the line is cut after all)."""
-        for allowed in (self.ok, lambda i: not self.inside(i)):
-            k = j
-            while k > s + 1 and not allowed(k):
-                k -= 1
-            if allowed(k):
-                return k
-        return j
+        keeps units whole, with the closing marks after it hanging at the line's end (标点悬挂);
+        else ``j`` (a unit wider than the line is cut after all)."""
+        k = j
+        while k > s + 1 and not self.ok(k):
+            k -= 1
+        if self.ok(k):
+            return k
+        k = j
+        while k > s + 1 and self.inside(k):
+            k -= 1
+        if self.inside(k):
+            return j
+        while k < len(self.text) and self.text[k] in NO_LINE_START:
+            k += 1
+        return k
 
 
 def _no_orphan(

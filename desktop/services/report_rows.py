@@ -61,13 +61,6 @@ class RuleIndex:
         ]
 
 
-def yearly_installments(rule: RuleVersion) -> tuple[int, int, int]:
-    """(yearly 分, number of years, first-year offset) of an ``installments`` rule: the one place
-    the reports read that plan from a rule version."""
-    _one_time, yearly, years, offset = rule.installment_plan
-    return yearly, years, offset
-
-
 # -- one award row -----------------------------------------------------------------------------
 
 
@@ -276,18 +269,13 @@ class InstallmentPlan:
 
 
 def _projected(first: AwardRow, rule: RuleVersion, have: set[int]) -> list[PlanEntry]:
-    """The yearly installments of a granted matter that are not stored yet."""
-    yearly, years, offset = yearly_installments(rule)
-    event_year = int(first.event_date[:4])
+    """The later payments of a granted matter that are not stored yet (the rule's schedule)."""
     expiry = rule.valid_to.year if rule.valid_to else None
-    out = []
-    for n in range(1, years + 1):
-        if n in have:
-            continue
-        due = event_year + offset + n - 1
-        after = expiry is not None and due > expiry
-        out.append(PlanEntry(first, rule, due, n, yearly, after))
-    return out
+    return [
+        PlanEntry(first, rule, p.year, p.no, p.amount_fen, expiry is not None and p.year > expiry)
+        for p in rule.schedule(int(first.event_date[:4]), first.amount_fen)
+        if p.no and p.no not in have
+    ]
 
 
 def _matter_entries(rules: RuleIndex, items: list[AwardRow]) -> list[PlanEntry]:

@@ -18,10 +18,14 @@ from desktop.core.trace import Trace
 
 
 def _citation(trace: Trace) -> str:
-    text = f"依据{trace.citation}" if trace.citation else "依据"
+    """``依据临政字〔2021〕41号三（二）：`` — or nothing when no clause applies at all (an unknown
+    条款编号, a 文号 that names no clause): an empty 依据 would cite nothing."""
+    if not trace.citation:
+        return ""
+    text = f"依据{trace.citation}"
     if trace.match:
         text += f"（{trace.match}）"
-    return text
+    return text + "："
 
 
 def award_line(trace: Trace) -> str:
@@ -29,8 +33,8 @@ def award_line(trace: Trace) -> str:
     ``依据…：不予奖补——<reasons>（<arithmetic>）``."""
     head = _citation(trace)
     if trace.eligible:
-        return f"{head}：{trace.summary}，核定 {format_yuan(trace.amount_fen)} 元"
-    text = f"{head}：不予奖补——{'；'.join(trace.reasons)}"
+        return f"{head}{trace.summary}，核定 {format_yuan(trace.amount_fen)} 元"
+    text = f"{head}不予奖补——{'；'.join(trace.reasons)}"
     if trace.summary:
         text += f"（{trace.summary}）"
     return text
@@ -41,10 +45,10 @@ def installment_line(trace: Trace, rule_name: str, valid_to: date | None) -> str
     assert inst is not None
     head = _citation(trace)
     if not trace.eligible:
-        return f"{head}：不予奖补——{'；'.join(trace.reasons)}"
+        return f"{head}不予奖补——{'；'.join(trace.reasons)}"
     when = format_date_cn(date.fromisoformat(trace.matter.event_date))
     text = (
-        f"{head}：{when}事项（{rule_name}），第{inst.no}年{inst.label}"
+        f"{head}{when}事项（{rule_name}），第{inst.no}年{inst.label}"
         f"（自第{inst.start}年起连续{inst.of}年），"
         f"核定 {format_yuan(inst.amount_fen)} 元"
     )

@@ -250,7 +250,7 @@ def detail_report(db: Database, year: int, *, unit: Unit = "元") -> list[Report
         [
             n,
             *_detail_common(r),
-            r.status,
+            status.shown(r.status, r.amount_fen),  # a 0 draft is 核定为0, not 草稿 on paper
             _installment_label(r.rule_method, r.installment_no, r.after_expiry),
             _reason(r),
         ]
@@ -370,7 +370,7 @@ def _ledger_award(r: rr.AwardRow, amount_text: str) -> tuple[str, list[Any]]:
         _installment_label(r.rule_method, r.installment_no, r.after_expiry),
         r.basis_fen,
         r.amount_fen,
-        r.status,
+        status.shown(r.status, r.amount_fen),
         amount_text,
     ]
     return rr.ledger_group(r), row

@@ -47,7 +47,7 @@ def test_detail_lists_granted_awards_of_the_year_and_sends_the_rest_to_the_secon
     )
     assert {r[9] for r in main.rows} <= {"草稿", "已审核", "已拨付"}
     statuses = sorted(r[7] for r in denied.rows)
-    assert statuses == ["不予奖补", "已撤销", "草稿"]
+    assert statuses == ["不予奖补", "已撤销", "核定为0"]  # a 0 draft is no draft on the paper sheet
     revoked = next(r for r in denied.rows if r[7] == "已撤销")
     assert revoked[1] == NAME_C and "保单已退保" in revoked[-1]
 

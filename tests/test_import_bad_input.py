@@ -180,8 +180,13 @@ LONG = "淄" * 10_000
 CASES = {
     # 企业名录
     "unknown-town": _c("enterprises", ("所属镇街", "不存在镇"), 所属镇街="不存在镇"),
-    "blank-town": _c("enterprises", "所属镇街不能为空", 所属镇街="   "),
-    "blank-name": _c("enterprises", "企业名称不能为空", 企业名称=None),
+    # a blank cell leaves a registered enterprise's field as stored; a new one needs it
+    "blank-town": _c(
+        "enterprises", ("新增企业须填写所属镇街",), 统一社会信用代码=code(60), 所属镇街="   "
+    ),
+    "blank-name": _c(
+        "enterprises", ("新增企业须填写企业名称",), 统一社会信用代码=code(61), 企业名称=None
+    ),
     "10000-char-name": _c("enterprises", ("企业名称", "过长", "10000"), 企业名称=LONG),
     "control-char-name": _c("enterprises", ("企业名称", "控制字符"), 企业名称="淄博_x0007_公司"),
     "bad-yes-no": _c("enterprises", ("是否规上", "也许"), 是否规上="也许"),
@@ -467,8 +472,8 @@ def _no_rule_or_document_column(tmp_path: Path) -> Path:
 
 BAD_FILES = {
     "empty-0-bytes": (_empty_file, ("空文件", "0字节")),
-    "text-renamed": (_text_file, ("不是.xlsx格式",)),
-    "xls-renamed": (_old_xls, (".xls", "另存为")),
+    "text-renamed": (_text_file, ("不是Excel工作簿", "CSV")),
+    "xls-renamed": (_old_xls, ("损坏",)),  # real .xls files are read (tests/test_import_formats.py)
     "truncated": (_truncated, ("损坏",)),
     "zip-not-xlsx": (_zip_not_xlsx, ("损坏",)),
     "no-headers": (_no_headers, ("缺少表头", "统一社会信用代码")),

@@ -50,15 +50,11 @@ def init_township(db: Database, args: argparse.Namespace) -> int:
 
 
 def import_workbook(db: Database, args: argparse.Namespace) -> int:
-    from desktop.services import importing
+    from desktop.services.importing import run_import
 
-    func = {
-        "enterprises": importing.import_enterprises,
-        "siqiang-list": importing.import_siqiang_list,
-        "applications": importing.import_applications,
-    }[args.what]
-    kwargs = {"year": args.year} if args.what == "siqiang-list" else {}
-    report = func(db, args.file, dry_run=args.dry_run, **kwargs)
+    if args.what == "undo":
+        return import_undo(db, args)
+    report = run_import(db, args.what, args.file, dry_run=args.dry_run, year=args.year)
     print(report.summary())
     for change in report.list_changes:
         for m in change.added:
@@ -69,6 +65,23 @@ def import_workbook(db: Database, args: argparse.Namespace) -> int:
         print(f"  第{row}行：与已导入的事项相同，未再导入")
     for warning in report.warnings:
         print(f"  提示：{warning}")
+    for change in report.changes[:200] if args.dry_run else ():
+        where = f"第{change.row}行 " if change.row else ""
+        print(
+            f"  {where}{change.action} {change.credit_code} {change.name} {'；'.join(change.details)}"
+        )
+    if report.batch_id is not None:
+        print("如需撤销本次导入：import undo")
+    return 0
+
+
+def import_undo(db: Database, args: argparse.Namespace) -> int:
+    from desktop.services.import_batches import undo_last_import
+
+    report = undo_last_import(db, dry_run=args.dry_run)
+    print(report.summary())
+    for line in report.lines:
+        print(f"  {line}")
     return 0
 
 
@@ -142,9 +155,15 @@ def register(commands: Any) -> None:
         one = kinds.add_parser(name, help=f"导入{label}")
         one.add_argument("file", type=Path)
         one.add_argument("--dry-run", action="store_true", help="只检查，不写入")
-        if name == "siqiang-list":
-            one.add_argument("--year", type=int)
+        one.add_argument(
+            "--year",
+            type=int,
+            help="四强名单的年度" if name == "siqiang-list" else argparse.SUPPRESS,
+        )
         command(one, import_workbook, writes=lambda a: not a.dry_run)
+    undo = kinds.add_parser("undo", help="撤销最近一次导入（其后没有依赖它的变动时）")
+    undo.add_argument("--dry-run", action="store_true", help="只检查能否撤销，不写入")
+    command(undo, import_workbook, writes=lambda a: not a.dry_run)
 
     p = commands.add_parser("calculate", help="计算一个年度的奖补")
     p.add_argument("--year", type=int, required=True)

@@ -129,3 +129,78 @@ def parse_choice(
 def normalize_header(text: Any) -> str:
     """Header cell → comparable key: trimmed, NFKC (full-width brackets become half-width), no spaces."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", clean_text(text)))
+
+
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[Ee][+-]?\d+")
+
+
+def credit_code_text(value: Any, *, field: str = "统一社会信用代码") -> str:
+    """The credit code cell as text; a code the spreadsheet turned into a number is refused.
+
+    An 18-digit code stored as a number keeps only 15 significant digits (shown as 9.13703E+17):
+    the lost digits cannot be recovered, so the clerk is told to format the column as text.
+    """
+    shown = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        shown = f"{value:.0f}" if isinstance(value, float) and math.isfinite(value) else str(value)
+    elif isinstance(value, str) and _SCIENTIFIC.fullmatch(value.strip()):
+        shown = value.strip()
+    if shown is not None:
+        raise ValidationError(
+            f"{field}“{shown}”存成了数字：该列被表格存为数字格式，18位代码的末几位已丢失、无法恢复。"
+            f"请将{field}列设置为“文本”格式，重新填写或粘贴代码后再导入",
+            field=field,
+        )
+    return clean_text(value)
+
+
+_WAN_PLAIN = re.compile(r"[+]?(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?")
+_WAN_NOISE = 10**-10  # float noise tolerated, as for amounts in 元 (1e-6 元 = 1e-10 万元)
+
+
+def wan_to_yuan(value: Any, *, field: str) -> Any:
+    """A cell of a column in 万元 → the same amount in 元 (exact ``Decimal``), for the 元 parser.
+
+    Plain numbers are multiplied by 10,000; more than six decimals (finer than 1 分) are refused.
+    A cell that carries its own unit (``320.5万元``, ``3,205,000元``), a blank, a negative or
+    anything non-numeric is handed on unchanged for the amount parser to accept or refuse.
+    """
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value) or value < 0:
+            return value
+        amount = Decimal(repr(value))
+        rounded = amount.quantize(Decimal("0.000001"))
+        if amount != rounded and abs(amount - rounded) <= Decimal(repr(_WAN_NOISE)):
+            amount = rounded
+    elif isinstance(value, int):
+        if value < 0:
+            return value
+        amount = Decimal(value)
+    elif isinstance(value, Decimal):
+        if not value.is_finite() or value < 0:
+            return value
+        amount = value
+    else:
+        text = "".join(unicodedata.normalize("NFKC", str(value)).replace("，", ",").split())
+        match = _WAN_PLAIN.fullmatch(text)
+        if not text or match is None or not (match.group(1) or match.group(2)):
+            return value
+        try:
+            amount = Decimal(text.replace(",", "").lstrip("+"))
+        except InvalidOperation:
+            return value
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
+        raise ValidationError(
+            f"{field}“{clean_text(value)}”超过六位小数：以万元为单位最多六位小数（即精确到分）",
+            field=field,
+        )
+    yuan = amount.scaleb(4)
+    try:
+        return yuan.quantize(Decimal("0.01"))  # exact: at most six decimals in 万元
+    except InvalidOperation:  # too large to print with 分: the amount parser refuses it
+        return yuan

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -59,6 +61,9 @@ class EnterpriseInput:
     industry: str | None = None
     contact: str | None = None
     phone: str | None = None
+    bank_name: str | None = None  # None: not given (left as stored)
+    bank_account: str | None = None
+    account_name: str | None = None
 
 
 def parse_enterprise(
@@ -167,16 +172,116 @@ class UpsertSummary:
     unchanged: int
 
 
-def _record(item: EnterpriseInput, town_id: int) -> dict:
-    return {
-        "credit_code": item.credit_code,
-        "name": item.name,
-        "town_id": town_id,
-        "above_scale": int(item.above_scale),
-        "industry": item.industry,
-        "contact": item.contact,
-        "phone": item.phone,
-    }
+# The registry columns an import or a form may set, by workbook header.
+FIELD_COLUMNS: dict[str, str] = {
+    "企业名称": "name",
+    "所属镇街": "town_id",
+    "是否规上": "above_scale",
+    "四强产业": "industry",
+    "联系人": "contact",
+    "联系电话": "phone",
+    "开户银行": "bank_name",
+    "银行账号": "bank_account",
+    "账户名称": "account_name",
+}
+COLUMN_LABELS: dict[str, str] = {v: k for k, v in FIELD_COLUMNS.items()}
+_STORED = ("id", "credit_code", *FIELD_COLUMNS.values())
+_BANK_ACCOUNT = re.compile(r"\d{8,32}")
+
+
+def parse_bank_account(value: object) -> str | None:
+    """银行账号: digits only (spaces and dashes removed), 8–32 of them; ``None`` when blank."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValidationError(f"银行账号“{value}”不是有效的账号", field="银行账号")
+    if isinstance(value, int | float):
+        if abs(value) >= 10**15:
+            raise ValidationError(
+                f"银行账号“{value:.0f}”存成了数字：超过15位的数字在表格中已丢失末几位，无法恢复。"
+                "请将银行账号列设置为“文本”格式，重新填写账号后再导入",
+                field="银行账号",
+            )
+        value = str(int(value))
+    text = text_field(value, "银行账号", max_length=60)
+    if text is None:
+        return None
+    digits = re.sub(r"[\s\-－—]", "", unicodedata.normalize("NFKC", text))
+    if not _BANK_ACCOUNT.fullmatch(digits):
+        raise ValidationError(
+            f"银行账号“{text}”无效：应为8—32位数字（可含空格或短横线）", field="银行账号"
+        )
+    return digits
+
+
+@dataclass(frozen=True)
+class EnterpriseUpdate:
+    """One registry row as a workbook gives it: only the columns it has and the cells it fills.
+
+    ``values`` maps registry columns (``FIELD_COLUMNS``) to new values; a column not in it is left
+    as stored. For an enterprise not yet registered, 企业名称 and 所属镇街 are required.
+    """
+
+    credit_code: str
+    values: dict[str, Any]
+
+
+def parse_enterprise_update(
+    credit_code: object, cells: dict[str, object], known_towns: dict[str, int]
+) -> EnterpriseUpdate:
+    """Validate one workbook row (header → raw cell); blank cells are left out of ``values``."""
+    code = validate_credit_code(str(credit_code or ""))
+    values: dict[str, Any] = {}
+    for header, raw in cells.items():
+        column = FIELD_COLUMNS.get(header)
+        if column is None or raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        if column == "town_id":
+            town = text_field(raw, "所属镇街", max_length=40) or ""
+            if town not in known_towns:
+                raise ValidationError(f"所属镇街“{town}”不在镇街表中", field="所属镇街")
+            values[column] = known_towns[town]
+        elif column == "above_scale":
+            values[column] = int(parse_yes_no(raw, field="是否规上"))
+        elif column == "industry":
+            values[column] = parse_choice(raw, INDUSTRIES, field="四强产业", required=False)
+        elif column == "bank_account":
+            values[column] = parse_bank_account(raw)
+        else:
+            limit = {"name": 100, "account_name": 100, "bank_name": 60}.get(column, 40)
+            values[column] = text_field(raw, header, max_length=limit)
+    return EnterpriseUpdate(code, values)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    column: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """What an upsert does to one enterprise: 新增 (all values) or 修改 (the changed fields)."""
+
+    index: int  # position in the list given to plan_upsert
+    credit_code: str
+    name: str
+    action: str  # 新增 | 修改
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass
+class UpsertPlan:
+    changes: list[PlannedChange]
+    unchanged: int
+    problems: list[tuple[int, str]]  # (index, message) of rows that cannot be applied
+    inserts: list[dict[str, Any]]
+    updates: list[tuple[str, dict[str, Any], dict[str, Any]]]  # code, old values, new values
+
+    @property
+    def summary(self) -> UpsertSummary:
+        return UpsertSummary(len(self.inserts), len(self.updates), self.unchanged)
 
 
 def _existing_by_code(db: Database, codes: set[str]) -> dict[str, dict]:
@@ -190,77 +295,134 @@ def _existing_by_code(db: Database, codes: set[str]) -> dict[str, dict]:
     )
     cursor = db.conn.cursor()
     cursor.row_factory = None
-    columns = (
-        "id",
-        "credit_code",
-        "name",
-        "town_id",
-        "above_scale",
-        "industry",
-        "contact",
-        "phone",
-    )
     rows = cursor.execute(
-        "SELECT e.id, e.credit_code, e.name, e.town_id, e.above_scale, e.industry, e.contact, e.phone"
+        f"SELECT {', '.join('e.' + c for c in _STORED)}"
         " FROM temp.upsert_codes c JOIN enterprises e ON e.credit_code = c.code"
     ).fetchall()
-    return {r[1]: dict(zip(columns, r, strict=True)) for r in rows}
+    return {r[1]: dict(zip(_STORED, r, strict=True)) for r in rows}
+
+
+_DEFAULTS: dict[str, Any] = {"above_scale": 0}
+
+
+def plan_upsert(db: Database, items: list[EnterpriseUpdate]) -> UpsertPlan:
+    """What upserting ``items`` would change, field by field; writes nothing."""
+    existing = _existing_by_code(db, {i.credit_code for i in items})
+    plan = UpsertPlan([], 0, [], [], [])
+    for index, item in enumerate(items):
+        old = existing.get(item.credit_code)
+        if old is None:
+            missing = [COLUMN_LABELS[c] for c in ("name", "town_id") if not item.values.get(c)]
+            if missing:
+                plan.problems.append(
+                    (
+                        index,
+                        f"统一社会信用代码{item.credit_code}尚未登记，新增企业须填写"
+                        + "、".join(missing),
+                    )
+                )
+                continue
+            record = {c: item.values.get(c, _DEFAULTS.get(c)) for c in FIELD_COLUMNS.values()}
+            record = {"credit_code": item.credit_code, **record}
+            plan.inserts.append(record)
+            fields = tuple(FieldChange(c, None, v) for c, v in record.items() if v is not None)
+            plan.changes.append(
+                PlannedChange(index, item.credit_code, record["name"], "新增", fields[1:])
+            )
+            existing[item.credit_code] = {**record, "id": None}
+            continue
+        changed = {c: v for c, v in item.values.items() if old[c] != v}
+        if not changed:
+            plan.unchanged += 1
+            continue
+        before = {c: old[c] for c in changed}
+        plan.updates.append((item.credit_code, before, changed))
+        plan.changes.append(
+            PlannedChange(
+                index,
+                item.credit_code,
+                changed.get("name", old["name"]),
+                "修改",
+                tuple(FieldChange(c, before[c], v) for c, v in changed.items()),
+            )
+        )
+        existing[item.credit_code] = {**old, **changed}
+    return plan
+
+
+_INSERT_COLUMNS = ("credit_code", *FIELD_COLUMNS.values())
+
+
+def apply_upsert(db: Database, plan: UpsertPlan, *, action: str = "导入") -> UpsertSummary:
+    """Write a plan made by :func:`plan_upsert` (in the caller's or its own transaction)."""
+    require_role(db, CLERK)
+    at = now_text()
+    meta = {"created_at": at, "created_by": db.user, "updated_at": at, "updated_by": db.user}
+    log: list[LogItem] = [
+        (action + "新增", "enterprises", r["credit_code"], None, r) for r in plan.inserts
+    ]
+    log += [(action + "修改", "enterprises", code, old, new) for code, old, new in plan.updates]
+    columns = (*_INSERT_COLUMNS, *meta)
+    with db.transaction():
+        db.executemany(
+            f"INSERT INTO enterprises ({', '.join(columns)})"
+            f" VALUES ({', '.join(':' + c for c in columns)})",
+            [{**r, **meta} for r in plan.inserts],
+        )
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for code, _old, new in plan.updates:
+            by_columns.setdefault(tuple(sorted(new)), []).append(
+                {**new, "credit_code": code, "updated_at": at, "updated_by": db.user}
+            )
+        for names, rows in by_columns.items():
+            sets = ", ".join(f"{c} = :{c}" for c in (*names, "updated_at", "updated_by"))
+            db.executemany(
+                f"UPDATE enterprises SET {sets} WHERE credit_code = :credit_code",  # noqa: S608
+                rows,
+            )
+        db.log_many(log)
+    return plan.summary
+
+
+def _record(item: EnterpriseInput, town_id: int) -> dict:
+    """The form's fields of an enterprise as registry columns (bank details are not on the form)."""
+    return {
+        "credit_code": item.credit_code,
+        "name": item.name,
+        "town_id": town_id,
+        "above_scale": int(item.above_scale),
+        "industry": item.industry,
+        "contact": item.contact,
+        "phone": item.phone,
+    }
+
+
+def _full_update(item: EnterpriseInput, town_ids: dict[str, int]) -> EnterpriseUpdate:
+    values: dict[str, Any] = {
+        "name": item.name,
+        "town_id": town_ids[item.town],
+        "above_scale": int(item.above_scale),
+        "industry": item.industry,
+        "contact": item.contact,
+        "phone": item.phone,
+    }
+    for column in ("bank_name", "bank_account", "account_name"):
+        if getattr(item, column) is not None:
+            values[column] = getattr(item, column)
+    return EnterpriseUpdate(item.credit_code, values)
 
 
 def upsert_enterprises(
     db: Database, items: list[EnterpriseInput], *, action: str = "导入", dry_run: bool = False
 ) -> UpsertSummary:
-    """Insert new enterprises and update changed ones, by credit code, in one transaction."""
+    """Insert new enterprises and update changed ones (whole records), by credit code."""
     if not dry_run:
         require_role(db, CLERK)
     town_ids = town_ids_by_name(db)
-    existing = _existing_by_code(db, {i.credit_code for i in items})
-    at = now_text()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    log: list[LogItem] = []
-    unchanged = 0
-    for item in items:
-        record = _record(item, town_ids[item.town])
-        old = existing.get(item.credit_code)
-        if old is None:
-            inserts.append(
-                {
-                    **record,
-                    "created_at": at,
-                    "created_by": db.user,
-                    "updated_at": at,
-                    "updated_by": db.user,
-                }
-            )
-            log.append((action + "新增", "enterprises", item.credit_code, None, record))
-            existing[item.credit_code] = {**record, "id": None}
-        else:
-            before = {k: old[k] for k in record}
-            if before == record:
-                unchanged += 1
-                continue
-            updates.append({**record, "updated_at": at, "updated_by": db.user})
-            changed_old = {k: v for k, v in before.items() if record[k] != v}
-            changed_new = {k: record[k] for k in changed_old}
-            log.append((action + "修改", "enterprises", item.credit_code, changed_old, changed_new))
-    if dry_run:  # what the import would do, nothing written
-        return UpsertSummary(len(inserts), len(updates), unchanged)
-    with db.transaction():
-        db.executemany(
-            "INSERT INTO enterprises (credit_code, name, town_id, above_scale, industry, contact, phone,"
-            " created_at, created_by, updated_at, updated_by) VALUES (:credit_code, :name, :town_id,"
-            " :above_scale, :industry, :contact, :phone, :created_at, :created_by, :updated_at, :updated_by)",
-            inserts,
-        )
-        db.executemany(
-            "UPDATE enterprises SET name = :name, town_id = :town_id, above_scale = :above_scale,"
-            " industry = :industry, contact = :contact, phone = :phone, updated_at = :updated_at,"
-            " updated_by = :updated_by WHERE credit_code = :credit_code",
-            updates,
-        )
-        db.log_many(log)
-    return UpsertSummary(len(inserts), len(updates), unchanged)
+    plan = plan_upsert(db, [_full_update(i, town_ids) for i in items])
+    if dry_run:  # what it would do, nothing written
+        return plan.summary
+    return apply_upsert(db, plan, action=action)
 
 
 def save_enterprise(

@@ -158,6 +158,33 @@ _WAN_PLAIN = re.compile(r"[+]?(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?")
 _WAN_NOISE = 10**-10  # float noise tolerated, as for amounts in 元 (1e-6 元 = 1e-10 万元)
 
 
+def _wan_decimal(value: Any) -> Any:
+    """A non-negative plain number as ``Decimal``, or None (hand the cell on unchanged)."""
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or value < 0:
+            return None
+        amount = Decimal(repr(value))
+        rounded = amount.quantize(Decimal("0.000001"))
+        if amount != rounded and abs(amount - rounded) <= Decimal(repr(_WAN_NOISE)):
+            return rounded
+        return amount
+    if isinstance(value, int | Decimal):
+        amount = Decimal(value)
+        return amount if amount.is_finite() and amount >= 0 else None
+    text = "".join(unicodedata.normalize("NFKC", str(value)).replace("，", ",").split())
+    match = _WAN_PLAIN.fullmatch(text)
+    if not text or match is None or not (match.group(1) or match.group(2)):
+        return None
+    try:
+        return Decimal(text.replace(",", "").lstrip("+"))
+    except InvalidOperation:
+        return None
+
+
 def wan_to_yuan(value: Any, *, field: str) -> Any:
     """A cell of a column in 万元 → the same amount in 元 (exact ``Decimal``), for the 元 parser.
 
@@ -167,32 +194,9 @@ def wan_to_yuan(value: Any, *, field: str) -> Any:
     """
     from decimal import Decimal, InvalidOperation
 
-    if value is None or isinstance(value, bool):
+    amount = _wan_decimal(value)
+    if amount is None:
         return value
-    if isinstance(value, float):
-        if not math.isfinite(value) or value < 0:
-            return value
-        amount = Decimal(repr(value))
-        rounded = amount.quantize(Decimal("0.000001"))
-        if amount != rounded and abs(amount - rounded) <= Decimal(repr(_WAN_NOISE)):
-            amount = rounded
-    elif isinstance(value, int):
-        if value < 0:
-            return value
-        amount = Decimal(value)
-    elif isinstance(value, Decimal):
-        if not value.is_finite() or value < 0:
-            return value
-        amount = value
-    else:
-        text = "".join(unicodedata.normalize("NFKC", str(value)).replace("，", ",").split())
-        match = _WAN_PLAIN.fullmatch(text)
-        if not text or match is None or not (match.group(1) or match.group(2)):
-            return value
-        try:
-            amount = Decimal(text.replace(",", "").lstrip("+"))
-        except InvalidOperation:
-            return value
     exponent = amount.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -6:
         raise ValidationError(

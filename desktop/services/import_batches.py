@@ -53,7 +53,7 @@ class UndoReport:
     lines: list[str]
 
     def summary(self) -> str:
-        verb = "可以撤销（试运行，未写入）" if self.dry_run else "已撤销"
+        verb = "可以撤销（试运行，未写入）" if self.dry_run else "撤销完成"
         return f"{verb}：{self.batch.describe()}"
 
 

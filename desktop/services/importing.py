@@ -256,7 +256,11 @@ def import_enterprises(
         raise ImportRejected(sorted(problems, key=lambda p: p.row))
     report = ImportReport("企业名录", len(items), dry_run)
     summary = plan.summary
-    report.added, report.updated, report.unchanged = summary.added, summary.updated, summary.unchanged
+    report.added, report.updated, report.unchanged = (
+        summary.added,
+        summary.updated,
+        summary.unchanged,
+    )
     for change in plan.changes:
         details = tuple(
             f"{COLUMN_LABELS[f.column]}：{_show(f.column, f.new, town_names)}"
@@ -358,19 +362,9 @@ def import_siqiang_list(
         by_year.setdefault(row_year, set()).add(enterprise_id)
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: p.row))
-    planned = [plan_replacement(db, y, ids) for y, ids in sorted(by_year.items())]
-    report.list_changes = planned
-    report.added = sum(len(c.added) for c in planned)
-    report.unchanged = sum(c.kept for c in planned)
-    for change in planned:
-        for m in change.added:
-            detail = (f"列入{change.year}年度四强企业名单",)
-            report.changes.append(
-                Change(rows_of.get(m.enterprise_id), m.credit_code, m.name, "新增", detail)
-            )
-        for m in change.dropped:
-            detail = (f"移出{change.year}年度四强企业名单（新名单中没有）",)
-            report.changes.append(Change(None, m.credit_code, m.name, "移出", detail))
+    _preview_lists(
+        report, [plan_replacement(db, y, ids) for y, ids in sorted(by_year.items())], rows_of
+    )
     _finish(report, sheet, digest)
     if dry_run or not report.writes:
         return report
@@ -391,6 +385,23 @@ def import_siqiang_list(
         }
         report.batch_id = import_batches.record(db, report, digest, mark, undo)
     return report
+
+
+def _preview_lists(
+    report: ImportReport, planned: list[ListChange], rows_of: dict[int, int]
+) -> None:
+    report.list_changes = planned
+    report.added = sum(len(c.added) for c in planned)
+    report.unchanged = sum(c.kept for c in planned)
+    for change in planned:
+        for m in change.added:
+            detail = (f"列入{change.year}年度四强企业名单",)
+            report.changes.append(
+                Change(rows_of.get(m.enterprise_id), m.credit_code, m.name, "新增", detail)
+            )
+        for m in change.dropped:
+            detail = (f"移出{change.year}年度四强企业名单（新名单中没有）",)
+            report.changes.append(Change(None, m.credit_code, m.name, "移出", detail))
 
 
 # -- 奖补事项 ---------------------------------------------------------------------------------
@@ -492,11 +503,9 @@ def _matter(item: ApplicationInput) -> tuple[str, ...]:
 
 def run_import(db: Database, kind: str, path: str | Path, **kwargs: Any) -> ImportReport:
     """One entry point for the GUI and the CLI: ``kind`` is enterprises | siqiang-list | applications."""
-    func = {
-        "enterprises": import_enterprises,
-        "siqiang-list": import_siqiang_list,
-        "applications": import_applications,
-    }[kind]
-    if kind != "siqiang-list":
-        kwargs.pop("year", None)
-    return func(db, path, **kwargs)
+    if kind == "siqiang-list":
+        return import_siqiang_list(db, path, **kwargs)
+    kwargs.pop("year", None)
+    if kind == "enterprises":
+        return import_enterprises(db, path, **kwargs)
+    return import_applications(db, path, **kwargs)

@@ -15,6 +15,7 @@ compound file with a BIFF5/BIFF8 Workbook stream); CSV is text and needs no scan
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zipfile
@@ -260,34 +261,40 @@ def _resolve(base: str, target: str) -> str:
     return "/".join(out)
 
 
-def _scan_xlsx(box: _Checked) -> Layout:
-    name = box.name
-    workbook = box.read("xl/workbook.xml")
+def _relationships(box: _Checked) -> tuple[dict[str, str], list[str]]:
+    """(relationship id → part, shared-strings parts) of xl/workbook.xml."""
     rels: dict[str, str] = {}
-    shared_parts = [n for n in box.names if n.lower().endswith("sharedstrings.xml")]
+    shared = [n for n in box.names if n.lower().endswith("sharedstrings.xml")]
     if "xl/_rels/workbook.xml.rels" in box.names:
-        import io
-
         stream = io.BytesIO(box.read("xl/_rels/workbook.xml.rels"))
-        for _tag, attrs in _tags(stream, (b"Relationship",), name):
+        for _tag, attrs in _tags(stream, (b"Relationship",), box.name):
             if b"Id" in attrs and b"Target" in attrs:
                 target = _resolve("xl/workbook.xml", _text(attrs[b"Target"]))
                 rels[_text(attrs[b"Id"])] = target
                 if _text(attrs.get(b"Type", b"")).endswith("/sharedStrings"):
-                    shared_parts.append(target)
-    import io
+                    shared.append(target)
+    return rels, shared
 
+
+def _first_visible(sheets: list[tuple[str, bool]], name: str) -> int:
+    if not sheets:
+        raise reject(f"工作簿“{name}”中没有工作表")
+    chosen = next((i for i, (_n, hidden) in enumerate(sheets) if not hidden), None)
+    if chosen is None:
+        raise reject(f"工作簿“{name}”中的工作表都已隐藏，请取消隐藏要导入的工作表")
+    return chosen
+
+
+def _scan_xlsx(box: _Checked) -> Layout:
+    name = box.name
+    rels, shared_parts = _relationships(box)
     sheets: list[tuple[str, str | None, bool]] = []
-    for _tag, attrs in _tags(io.BytesIO(workbook), (b"sheet",), name):
+    for _tag, attrs in _tags(io.BytesIO(box.read("xl/workbook.xml")), (b"sheet",), name):
         hidden = _text(attrs.get(b"state", b"visible")).lower() in ("hidden", "veryhidden")
         sheets.append(
             (_text(attrs.get(b"name", b"")), rels.get(_text(attrs.get(b"id", b""))), hidden)
         )
-    if not sheets:
-        raise reject(f"工作簿“{name}”中没有工作表")
-    chosen = next((i for i, s in enumerate(sheets) if not s[2]), None)
-    if chosen is None:
-        raise reject(f"工作簿“{name}”中的工作表都已隐藏，请取消隐藏要导入的工作表")
+    chosen = _first_visible([(s[0], s[2]) for s in sheets], name)
     layout = Layout(
         "xlsx", chosen, sheets[chosen][0], skipped_sheets=[s[0] for s in sheets[:chosen]]
     )
@@ -469,64 +476,84 @@ def _repeat(attrs: dict, key: bytes, name: str) -> int:
     return _int(attrs[key], "重复次数", name) if key in attrs else 1
 
 
+_HIDDEN_VISIBILITY = (b"collapse", b"filter")
+_ODS_TAGS = (
+    b"style",
+    b"table-properties",
+    b"table",
+    b"table-column",
+    b"table-row",
+    b"table-cell",
+    b"covered-table-cell",
+)
+
+
+class _OdsScan:
+    """content.xml: tables in order (a table style with display=false hides one), columns, rows
+    and cells with their ``number-…-repeated`` counts."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.hidden_styles: set[bytes] = set()
+        self.style = b""
+        self.tables: list[tuple[str, bool]] = []
+        self.layout: Layout | None = None
+        self.current: Layout | None = None
+        self.extent: _Extent | None = None
+        self.row = self.col = self.row_start = 0
+
+    def tag(self, tag: bytes, attrs: dict[bytes, bytes]) -> None:
+        if tag == b"style":
+            self.style = attrs.get(b"name", b"")
+        elif tag == b"table-properties":
+            if attrs.get(b"display") == b"false":
+                self.hidden_styles.add(self.style)
+        elif tag == b"table":
+            self.table(attrs)
+        elif self.extent is None:
+            return
+        elif tag == b"table-column":
+            repeat = _repeat(attrs, b"number-columns-repeated", self.name)
+            if self.current is not None and attrs.get(b"visibility") in _HIDDEN_VISIBILITY:
+                self.current.hidden_columns.update(
+                    range(self.col, min(self.col + repeat, MAX_COLUMNS))
+                )
+            self.col += repeat
+        elif tag == b"table-row":
+            repeat = _repeat(attrs, b"number-rows-repeated", self.name)
+            if self.current is not None and attrs.get(b"visibility") in _HIDDEN_VISIBILITY:
+                last = min(self.row + repeat, MAX_ROWS)
+                self.current.hidden_rows.update(range(self.row + 1, last + 1))
+            self.row_start, self.row = self.row + 1, self.row + repeat
+            self.col = 0
+        else:  # a cell, repeated across columns (and with its row, down rows)
+            repeat = _repeat(attrs, b"number-columns-repeated", self.name)
+            self.col += repeat
+            if b"value-type" in attrs or b"/" not in attrs:  # not an empty cell
+                self.extent.cells += repeat * (self.row - self.row_start + 1) - 1
+                self.extent.cell(max(self.row, 1), self.col, self.name)
+
+    def table(self, attrs: dict[bytes, bytes]) -> None:
+        hidden = attrs.get(b"style-name", b"") in self.hidden_styles
+        self.tables.append((_text(attrs.get(b"name", b"")), hidden))
+        self.extent = _Extent(self.tables[-1][0])
+        self.row = self.col = self.row_start = 0
+        self.current = None
+        if self.layout is None and not hidden:
+            self.layout = self.current = Layout("ods", len(self.tables) - 1, self.tables[-1][0])
+            self.layout.skipped_sheets = [t[0] for t in self.tables[:-1]]
+
+
 def _scan_ods(box: _Checked) -> Layout:
-    name = box.name
     if "content.xml" not in box.names:
-        raise reject(f"文件“{name}”已损坏或不是有效的工作簿，无法读取（缺少content.xml）")
-    hidden_styles: set[bytes] = set()
-    style = b""
-    tables: list[tuple[str, bool]] = []
-    layout: Layout | None = None
-    current: Layout | None = None
-    extent: _Extent | None = None
-    row = col = row_start = 0
-    names = (
-        b"style",
-        b"table-properties",
-        b"table",
-        b"table-column",
-        b"table-row",
-        b"table-cell",
-        b"covered-table-cell",
-    )
+        raise reject(f"文件“{box.name}”已损坏或不是有效的工作簿，无法读取（缺少content.xml）")
+    state = _OdsScan(box.name)
     with box.open("content.xml") as stream:
-        for tag, attrs in _tags(stream, names, name):
-            if tag == b"style":
-                style = attrs.get(b"name", b"")
-            elif tag == b"table-properties":
-                if attrs.get(b"display") == b"false":
-                    hidden_styles.add(style)
-            elif tag == b"table":
-                hidden = attrs.get(b"style-name", b"") in hidden_styles
-                tables.append((_text(attrs.get(b"name", b"")), hidden))
-                extent = _Extent(tables[-1][0])
-                row = col = row_start = 0
-                current = None
-                if layout is None and not hidden:
-                    layout = current = Layout("ods", len(tables) - 1, tables[-1][0])
-                    layout.skipped_sheets = [t[0] for t in tables[:-1]]
-            elif extent is None:
-                continue
-            elif tag == b"table-column":
-                repeat = _repeat(attrs, b"number-columns-repeated", name)
-                if current is not None and attrs.get(b"visibility") in (b"collapse", b"filter"):
-                    current.hidden_columns.update(range(col, min(col + repeat, MAX_COLUMNS)))
-                col += repeat
-            elif tag == b"table-row":
-                repeat = _repeat(attrs, b"number-rows-repeated", name)
-                if current is not None and attrs.get(b"visibility") in (b"collapse", b"filter"):
-                    current.hidden_rows.update(range(row + 1, min(row + repeat, MAX_ROWS) + 1))
-                row_start, row = row + 1, row + repeat
-                col = 0
-            else:  # a cell, repeated across columns (and with its row, down rows)
-                repeat = _repeat(attrs, b"number-columns-repeated", name)
-                col += repeat
-                if b"value-type" in attrs or b"/" not in attrs:  # not an empty cell
-                    extent.cells += repeat * (row - row_start + 1) - 1
-                    extent.cell(max(row, 1), col, name)
-    if layout is None:
-        raise reject(f"工作簿“{name}”中没有可见的工作表")
-    return layout
+        for tag, attrs in _tags(stream, _ODS_TAGS, box.name):
+            state.tag(tag, attrs)
+    if state.layout is None:
+        raise reject(f"工作簿“{box.name}”中没有可见的工作表")
+    return state.layout
 
 
 # -- XLS (OLE compound file, BIFF5/BIFF8) ----------------------------------------------------------
@@ -551,7 +578,21 @@ class _Compound:
         self.sectors = (len(data) - 512) // self.size + 1
         if n_fat > self.sectors or n_difat > self.sectors or n_mini > self.sectors:
             raise self._broken()
-        difat = [s for s in struct.unpack_from("<109I", data, 0x4C) if s < self.sectors]
+        self.fat = self._fat(n_fat, first_difat, n_difat)
+        directory = self._chain(first_dir, self.fat, self._sector, self.size, None)
+        self.entries: dict[str, tuple[int, int]] = {}
+        root = self._directory(directory, shift)
+        self.mini_stream = b""
+        self.minifat: list[int] = []
+        if root is not None and root[1]:
+            if root[1] > len(data):
+                raise self._broken()
+            self.mini_stream = self._chain(root[0], self.fat, self._sector, self.size, root[1])
+            table = self._chain(first_mini, self.fat, self._sector, self.size, None)
+            self.minifat = list(struct.unpack_from(f"<{len(table) // 4}I", table))
+
+    def _fat(self, n_fat: int, first_difat: int, n_difat: int) -> list[int]:
+        difat = [s for s in struct.unpack_from("<109I", self.data, 0x4C) if s < self.sectors]
         sector = first_difat
         for _ in range(n_difat):
             if sector >= self.sectors:
@@ -562,9 +603,10 @@ class _Compound:
         fat: list[int] = []
         for s in difat[:n_fat]:
             fat.extend(struct.unpack_from(f"<{self.size // 4}I", self._sector(s)))
-        self.fat = fat
-        directory = self._chain(first_dir, self.fat, self._sector, self.size, None)
-        self.entries: dict[str, tuple[int, int, int]] = {}
+        return fat
+
+    def _directory(self, directory: bytes, shift: int) -> tuple[int, int] | None:
+        """Fill ``entries`` (stream name → start, size); the root entry's (start, size)."""
         root: tuple[int, int] | None = None
         for offset in range(0, len(directory) - 127, 128):
             length = struct.unpack_from("<H", directory, offset + 64)[0]
@@ -578,15 +620,8 @@ class _Compound:
             if kind == 5 and root is None:
                 root = (start, size)
             elif kind == 2:
-                self.entries.setdefault(entry_name, (start, size, kind))
-        self.mini_stream = b""
-        self.minifat: list[int] = []
-        if root is not None and root[1]:
-            if root[1] > len(data):
-                raise self._broken()
-            self.mini_stream = self._chain(root[0], self.fat, self._sector, self.size, root[1])
-            table = self._chain(first_mini, self.fat, self._sector, self.size, None)
-            self.minifat = list(struct.unpack_from(f"<{len(table) // 4}I", table))
+                self.entries.setdefault(entry_name, (start, size))
+        return root
 
     def _broken(self) -> ImportRejected:
         return reject(f"文件“{self.name}”已损坏或不是有效的Excel工作簿，无法读取")
@@ -624,7 +659,7 @@ class _Compound:
     def stream(self, entry_name: str) -> bytes | None:
         if entry_name not in self.entries:
             return None
-        start, size, _kind = self.entries[entry_name]
+        start, size = self.entries[entry_name]
         if size > len(self.data):
             raise self._broken()
         if size < self.cutoff:
@@ -660,34 +695,37 @@ def _records(data: bytes, start: int) -> Iterator[tuple[int, int, bytes]]:
         offset += 4 + length
 
 
+def _encrypted(name: str) -> ImportRejected:
+    return reject(f"文件“{name}”已设置打开密码（加密），请在Excel中取消密码后再导入")
+
+
+def _biff_sheets(book: bytes, name: str) -> list[tuple[int, str, bool]]:
+    """(stream position, name, hidden) of every worksheet in the globals substream."""
+    sheets: list[tuple[int, str, bool]] = []
+    for _offset, kind, body in _records(book, 0):
+        if kind == 0x002F:  # FILEPASS
+            raise _encrypted(name)
+        if kind == 0x0085 and len(body) >= 8:  # BOUNDSHEET
+            position, state, sheet_type = struct.unpack_from("<IBB", body)
+            if sheet_type == 0:
+                sheets.append((position, _boundsheet_name(body[6:]), (state & 3) != 0))
+        elif kind == 0x00FC and len(body) >= 8:  # SST: total and unique string counts
+            if max(struct.unpack_from("<II", body)) > MAX_SHARED_STRINGS:
+                raise _too_many_strings(name)
+        elif kind == 0x000A:  # EOF
+            break
+    return sheets
+
+
 def _scan_xls(path: Path, name: str) -> Layout:
-    data = path.read_bytes()
-    box = _Compound(data, name)
+    box = _Compound(path.read_bytes(), name)
     if "EncryptedPackage" in box.entries or "EncryptionInfo" in box.entries:
-        raise reject(f"文件“{name}”已设置打开密码（加密），请在Excel中取消密码后再导入")
+        raise _encrypted(name)
     book = box.stream("Workbook") or box.stream("Book")
     if book is None:
         raise reject(f"文件“{name}”不是Excel工作簿（其中没有工作簿数据），无法导入")
-    sheets: list[tuple[int, str, bool]] = []
-    for _offset, kind, body in _records(book, 0):
-        if kind == 0x002F:
-            raise reject(f"文件“{name}”已设置打开密码（加密），请在Excel中取消密码后再导入")
-        if kind == 0x0085 and len(body) >= 8:
-            position, state, sheet_type = struct.unpack_from("<IBB", body)
-            sheet_name = _boundsheet_name(body[6:])
-            if sheet_type == 0:
-                sheets.append((position, sheet_name, (state & 3) != 0))
-        elif kind == 0x00FC and len(body) >= 8:
-            total, unique = struct.unpack_from("<II", body)
-            if max(total, unique) > MAX_SHARED_STRINGS:
-                raise _too_many_strings(name)
-        elif kind == 0x000A:
-            break
-    if not sheets:
-        raise reject(f"工作簿“{name}”中没有工作表")
-    chosen = next((i for i, s in enumerate(sheets) if not s[2]), None)
-    if chosen is None:
-        raise reject(f"工作簿“{name}”中的工作表都已隐藏，请取消隐藏要导入的工作表")
+    sheets = _biff_sheets(book, name)
+    chosen = _first_visible([(s[1], s[2]) for s in sheets], name)
     layout = Layout(
         "xls", chosen, sheets[chosen][1], skipped_sheets=[s[1] for s in sheets[:chosen]]
     )
@@ -712,15 +750,34 @@ def _boundsheet_name(raw: bytes) -> str:
     return raw[1 : 1 + length].decode("gbk", "replace")
 
 
+def _biff_layout(kind: int, body: bytes, layout: Layout) -> None:
+    if kind == 0x0208 and len(body) >= 16:  # ROW: flags bit 5 = hidden (zero height)
+        if struct.unpack_from("<H", body, 12)[0] & 0x20:
+            layout.hidden_rows.add(struct.unpack_from("<H", body)[0] + 1)
+    elif kind == 0x007D and len(body) >= 10:  # COLINFO: flags bit 0 = hidden
+        low, high, _width, _xf, flags = struct.unpack_from("<HHHHH", body)
+        if flags & 1:
+            layout.hidden_columns.update(range(low, min(high + 1, MAX_COLUMNS)))
+
+
+def _biff_dimensions(body: bytes) -> tuple[int, int]:
+    """DIMENSIONS: (last row + 1, last column + 1), BIFF8 (32-bit rows) or BIFF5."""
+    if len(body) >= 14:
+        _r0, rows, _c0, cols = struct.unpack_from("<IIHH", body)
+    elif len(body) >= 8:
+        _r0, rows, _c0, cols = struct.unpack_from("<HHHH", body)
+    else:
+        return 0, 0
+    return rows, cols
+
+
 def _scan_biff_sheet(book: bytes, start: int, sheet: str, name: str, layout: Layout | None) -> None:
     extent = _Extent(sheet)
-    first = True
-    for _offset, kind, body in _records(book, start):
-        if first:
-            first = False
-            if kind not in (0x0809, 0x0409, 0x0209, 0x0009):
-                raise reject(f"文件“{name}”已损坏：工作表“{sheet}”的位置不正确")
-            continue
+    records = _records(book, start)
+    first = next(records, None)
+    if first is None or first[1] not in (0x0809, 0x0409, 0x0209, 0x0009):  # BOF
+        raise reject(f"文件“{name}”已损坏：工作表“{sheet}”的位置不正确")
+    for _offset, kind, body in records:
         if kind == 0x000A:  # EOF of the sheet
             return
         if kind in _CELL_RECORDS and len(body) >= 4:
@@ -729,26 +786,15 @@ def _scan_biff_sheet(book: bytes, start: int, sheet: str, name: str, layout: Lay
         elif kind in _MULTI_RECORDS and len(body) >= 6:
             row, col = struct.unpack_from("<HH", body)
             (last,) = struct.unpack_from("<H", body, len(body) - 2)
-            for c in range(col, max(col, last) + 1):
-                extent.cell(row + 1, c + 1, name)
-        elif kind == 0x0200:  # DIMENSIONS: rows [first, last), columns [first, last)
-            if len(body) >= 14:
-                _r0, rows, _c0, cols = struct.unpack_from("<IIHH", body)
-            elif len(body) >= 8:
-                _r0, rows, _c0, cols = struct.unpack_from("<HHHH", body)
-            else:
-                continue
+            extent.cells += max(0, last - col)
+            extent.cell(row + 1, max(col, last) + 1, name)
+        elif kind == 0x0200:
+            rows, cols = _biff_dimensions(body)
             if rows and cols:
                 extent.cell(rows, cols, name)
                 extent.cells -= 1
-        elif kind == 0x0208 and len(body) >= 16 and layout is not None:  # ROW
-            row = struct.unpack_from("<H", body)[0]
-            if struct.unpack_from("<H", body, 12)[0] & 0x20:
-                layout.hidden_rows.add(row + 1)
-        elif kind == 0x007D and len(body) >= 10 and layout is not None:  # COLINFO
-            low, high, _width, _xf, flags = struct.unpack_from("<HHHHH", body)
-            if flags & 1:
-                layout.hidden_columns.update(range(low, min(high + 1, MAX_COLUMNS)))
+        elif layout is not None:
+            _biff_layout(kind, body, layout)
 
 
 # -- the entry point -------------------------------------------------------------------------------

@@ -45,11 +45,11 @@ def test_township_registry_in_every_format_updates_only_its_columns(db, tmp_path
     new = _enterprise(db, 3)
     assert (new["name"], new["town"], new["above_scale"], new["industry"]) == (
         "淄博新登记化工有限公司",
-        "闻韶街道",
+        "辛店街道",
         0,
         None,
     )
-    assert new["bank_account"] == "3730010000012"
+    assert new["bank_account"] == "373001000012"  # 3730-0100-0012
     assert any("第6行是合计行" in w and "第7行" in w and "落款" in w for w in report.warnings)
     hidden = [w for w in report.warnings if "隐藏行" in w]
     if fmt in ("xlsx", "xls", "ods"):

@@ -182,10 +182,14 @@ def _file_digest(path: str | Path) -> str:
 def _finish(report: ImportReport, sheet: Sheet, digest: str) -> None:
     report.warnings = [*sheet.notices, *report.warnings]
     report.file_name = sheet.path.name
+    # What the clerk saw: counts, every change and every notice (not the file's bytes: a file
+    # saved again with the same cells previews the same).
+    del digest
     content = [
-        digest,
-        report.summary(),
-        [(c.credit_code, c.action, c.details) for c in report.changes],
+        [report.kind, report.rows, report.added, report.updated, report.unchanged],
+        report.duplicates,
+        report.warnings,
+        [(c.row, c.credit_code, c.action, c.details) for c in report.changes],
     ]
     report.fingerprint = hashlib.sha256(
         json.dumps(content, ensure_ascii=False, default=str).encode("utf-8")

@@ -10,7 +10,10 @@ wrong cell types, huge / negative / NaN / inf amounts, dates in 1900 and 9999, c
 (Excel's ``_xHHHH_`` escapes), 10,000-character names, formulas, merged cells, duplicate credit codes
 within one file, a workbook whose first sheet is empty (the data on the second), a zero-byte file, a
 truncated zip, a ``.xls`` renamed ``.xlsx``, random bytes changed, other files renamed (CSV, PDF,
-a zip that is no workbook).
+a zip that is no workbook), LibreOffice-made .xls/.ods/.csv files with bytes changed, CSV in odd
+encodings, and every crafted file of ``tests/workbooks.crafted_files`` (tiny files declaring huge
+sheets: far cells in every attribute form, cells and rows without ``r=``, ``<dimension>``,
+shared-strings counts, ODS repeats, shared-strings bombs) — run it under ``ulimit -v 2000000``.
 
 Every case runs through ``import_enterprises``, ``import_applications`` or ``import_siqiang_list``
 (dry run or real) on a copy of a small prepared database. Counted: rejected (``ImportRejected``,
@@ -58,6 +61,7 @@ from tests.workbooks import (  # noqa: E402
     ENTERPRISE_HEADERS,
     LIST_HEADERS,
     application_row,
+    crafted_files,
     enterprise_row,
     list_row,
     register_enterprises,
@@ -319,7 +323,49 @@ def other_file_renamed(rng: random.Random, what: str, path: Path) -> None:
         path.write_bytes(rng.choice([b"<html><body>", b"\xef\xbb\xbf", b"PK", rng.randbytes(64)]))
 
 
-TARGETED: dict[str, Callable[[random.Random, str, Path], None]] = {
+def crafted(name: str, suffix: str, data: bytes) -> Callable[[random.Random, str, Path], Path]:
+    """A crafted file of tests/workbooks.py (a tiny file declaring a huge sheet)."""
+
+    def build(rng: random.Random, what: str, path: Path) -> Path:
+        target = path.with_suffix(suffix)
+        target.write_bytes(data)
+        return target
+
+    build.__name__ = name
+    return build
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "imports"
+
+
+def real_format_corrupted(rng: random.Random, what: str, path: Path) -> Path:
+    """A LibreOffice-made .xls/.ods/.csv fixture with random bytes changed or cut."""
+    source = rng.choice(
+        [p for p in FIXTURES.iterdir() if p.suffix in (".xls", ".ods", ".csv", ".xlsx")]
+    )
+    data = bytearray(source.read_bytes())
+    for _ in range(rng.randint(0, 20)):
+        data[rng.randrange(len(data))] = rng.randrange(256)
+    if rng.random() < 0.3:
+        del data[rng.randrange(1, len(data)) :]
+    target = path.with_suffix(source.suffix)
+    target.write_bytes(bytes(data))
+    return target
+
+
+def csv_odd_encodings(rng: random.Random, what: str, path: Path) -> Path:
+    headers, rows = _rows(rng, what, rng.randint(1, 6))
+    text = "\n".join(",".join(str(v or "") for v in r) for r in [list(headers), *rows])
+    encoding = rng.choice(["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16", "big5", "latin-1"])
+    data = text.encode(encoding, errors="replace")
+    if rng.random() < 0.3:
+        data = rng.randbytes(rng.randint(1, 400)) + data
+    target = path.with_suffix(".csv")
+    target.write_bytes(data)
+    return target
+
+
+TARGETED: dict[str, Callable[[random.Random, str, Path], Path | None]] = {
     **{kind: cells_case(kind) for kind in KINDS_OF_CELLS},
     "merged cells": merged_cells,
     "duplicate codes within one file": duplicate_codes,
@@ -329,6 +375,9 @@ TARGETED: dict[str, Callable[[random.Random, str, Path], None]] = {
     ".xls renamed .xlsx": xls_renamed,
     "random bytes changed": corrupted_bytes,
     "other file renamed .xlsx": other_file_renamed,
+    "real .xls/.ods/.csv with bytes changed": real_format_corrupted,
+    "CSV in odd encodings": csv_odd_encodings,
+    **{f"crafted {name}": crafted(name, *made) for name, made in crafted_files().items()},
 }
 
 
@@ -361,8 +410,7 @@ def run_case(
     try:
         db_path = case / "fuzz.db"
         shutil.copyfile(template, db_path)
-        book = case / "坏.xlsx"
-        build(rng, what, book)
+        book = build(rng, what, case / "坏.xlsx") or case / "坏.xlsx"
         with Database(db_path, user="模糊测试") as db:
             before = full_state(db.conn)
             outcome = "accepted"
@@ -406,13 +454,18 @@ def run_case(
 
 
 def _sheet_rows(path: Path) -> int | None:
-    """The last row number of the first sheet (None when the file cannot be read)."""
-    try:
-        from python_calamine import CalamineWorkbook
+    """The last row number of the sheet an import reads (None when the file cannot be read).
 
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        return len(sheet.to_python(skip_empty_area=False))
-    except Exception:  # unreadable: only file-level problems are expected then
+    Through the import's own checked, memory-bounded path: calamine never sees a crafted file."""
+    from desktop.services import sheetread, sheetscan
+
+    try:
+        if path.suffix == ".csv":
+            return len(sheetread.read_csv(path)[0])
+        with path.open("rb") as handle:
+            magic = handle.read(8)
+        return len(sheetread.read_values(path, sheetscan.scan(path, magic).sheet_index))
+    except (ImportRejected, OSError):  # unreadable: only file-level problems are expected then
         return None
 
 
@@ -477,6 +530,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"DB unchanged:          {tally.unchanged_ok}/{tally.must_be_unchanged} (rows + hash)")
     print(f"messages not Chinese / row out of range: {len(tally.bad_messages)}")
     print(f"accepted but check failed: {len(tally.check_failures)}")
+    from desktop.services import sheetread
+
+    print(
+        f"crashes:               0 (this process ran to the end; reading children killed by a signal and refused: {sheetread.contained_crashes})"
+    )
+    print(f"partial writes:        {tally.must_be_unchanged - tally.unchanged_ok}")
     if args.verbose:
         print("by kind:")
         for kind in [*TARGETED, "hypothesis workbook"]:

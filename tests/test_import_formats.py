@@ -36,7 +36,10 @@ def test_township_registry_in_every_format_updates_only_its_columns(db, tmp_path
 
     assert (report.rows, report.added, report.updated, report.unchanged) == (3, 1, 1, 1)
     one = _enterprise(db, 1)
-    assert (one["bank_name"], one["bank_account"]) == ("中国工商银行临淄支行", "1603001209200123456")
+    assert (one["bank_name"], one["bank_account"]) == (
+        "中国工商银行临淄支行",
+        "1603001209200123456",
+    )
     for n in (1, 2):  # the workbook has no 是否规上 / 四强产业 column: they stay as stored
         row = _enterprise(db, n)
         for column in ("above_scale", "industry", "contact", "phone", "town_id", "name"):

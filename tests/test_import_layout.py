@@ -152,7 +152,9 @@ def test_bank_account_spaces_and_dashes_are_removed(db, tmp_path, cell, stored):
 def test_a_bad_bank_account_is_refused_naming_row_and_column(db, tmp_path, cell, fragment):
     register_enterprises(db, [1, 2])
     path = write_xlsx(
-        tmp_path / "a.xlsx", ["统一社会信用代码", "银行账号"], [[code(1), "62220216"], [code(2), cell]]
+        tmp_path / "a.xlsx",
+        ["统一社会信用代码", "银行账号"],
+        [[code(1), "62220216"], [code(2), cell]],
     )
 
     error = _refused(db, import_enterprises, path)
@@ -164,7 +166,9 @@ def test_a_bad_bank_account_is_refused_naming_row_and_column(db, tmp_path, cell,
 @pytest.mark.parametrize("cell", [9.13703e17, 913703050000000000, "9.13703E+17"])
 def test_credit_codes_turned_into_numbers_say_so(db, tmp_path, cell):
     path = write_xlsx(
-        tmp_path / "a.xlsx", ["统一社会信用代码", "企业名称", "所属镇街"], [[cell, "淄博甲公司", "齐都镇"]]
+        tmp_path / "a.xlsx",
+        ["统一社会信用代码", "企业名称", "所属镇街"],
+        [[cell, "淄博甲公司", "齐都镇"]],
     )
 
     error = _refused(db, import_enterprises, path)

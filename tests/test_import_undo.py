@@ -11,8 +11,8 @@ from desktop.core import status
 from desktop.core.errors import Conflict, NotFound
 from desktop.services.applications import insert_applications, parse_application, registry_index
 from desktop.services.awards import approve
-from desktop.services.catalogue import load_catalogue
 from desktop.services.calculation import calculate_year
+from desktop.services.catalogue import load_catalogue
 from desktop.services.import_batches import last_batch, undo_last_import
 from desktop.services.importing import (
     import_applications,
@@ -73,11 +73,17 @@ def test_undoing_an_enterprise_import_removes_the_added_and_restores_the_changed
 
 def test_an_enterprise_edited_after_the_import_blocks_the_undo(db, tmp_path):
     register_enterprises(db, range(3))
-    import_enterprises(db, write_enterprises(tmp_path / "a.xlsx", [enterprise_row(0, 联系人="张三")]))
+    import_enterprises(
+        db, write_enterprises(tmp_path / "a.xlsx", [enterprise_row(0, 联系人="张三")])
+    )
     stored = find_by_code(db, code(0))
     assert stored is not None
     edited = parse_enterprise(
-        credit_code=code(0), name=stored.name, town=stored.town, contact="李四", known_towns=[stored.town]
+        credit_code=code(0),
+        name=stored.name,
+        town=stored.town,
+        contact="李四",
+        known_towns=[stored.town],
     )
     save_enterprise(db, edited, enterprise_id=stored.id)
     counts = row_counts(db)
@@ -113,7 +119,9 @@ def test_undoing_a_list_import_restores_the_years_list(db, tmp_path):
     ids = {r[1]: r[0] for r in db.query("SELECT id, credit_code FROM enterprises")}
     replace_list(db, 2024, {ids[code(0)], ids[code(1)]})
     import_siqiang_list(
-        db, write_list(tmp_path / "l.xlsx", [{"统一社会信用代码": code(n)} for n in (1, 2, 3)]), year=2024
+        db,
+        write_list(tmp_path / "l.xlsx", [{"统一社会信用代码": code(n)} for n in (1, 2, 3)]),
+        year=2024,
     )
     assert {m.credit_code for m in members(db, 2024)} == {code(1), code(2), code(3)}
 

@@ -6,6 +6,7 @@ Rows are plain sequences in header order (``None`` leaves the cell empty); ``dat
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -217,7 +218,9 @@ def _strings(extra: str = "", attrs: str = 'count="3" uniqueCount="3"') -> str:
     )
 
 
-def crafted_xlsx(body: str, *, before: str = "", after: str = "", strings: str | None = None) -> bytes:
+def crafted_xlsx(
+    body: str, *, before: str = "", after: str = "", strings: str | None = None
+) -> bytes:
     """An .xlsx whose sheet is the header row (credit code, name, town), then ``body`` rows."""
     import io
     import zipfile
@@ -254,7 +257,11 @@ def crafted_ods(rows: str) -> bytes:
     import io
     import zipfile
 
-    header = "<table:table-row>" + "".join(_ods_cell(t) for t in ENTERPRISE_HEADERS[:3]) + "</table:table-row>"
+    header = (
+        "<table:table-row>"
+        + "".join(_ods_cell(t) for t in ENTERPRISE_HEADERS[:3])
+        + "</table:table-row>"
+    )
     content = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS} office:version="1.2">'
         '<office:body><office:spreadsheet><table:table table:name="Sheet1">'
@@ -283,7 +290,9 @@ CRAFTED_XLSX: dict[str, dict[str, str]] = {
     "far cell, plain": {"body": '<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>'},
     "far cell, lower case": {"body": '<row r="2"><c r="xfd1048576" t="n"><v>1</v></c></row>'},
     "far cell, single quotes": {"body": "<row r='2'><c r='XFD1048576' t='n'><v>1</v></c></row>"},
-    "far cell, spaces around =": {"body": '<row r="2"><c r = "XFD1048576" t="n"><v>1</v></c></row>'},
+    "far cell, spaces around =": {
+        "body": '<row r="2"><c r = "XFD1048576" t="n"><v>1</v></c></row>'
+    },
     "far cell, character reference": {
         "body": '<row r="2"><c r="&#88;FD1048576" t="n"><v>1</v></c></row>'
     },
@@ -322,23 +331,42 @@ CRAFTED_ODS: dict[str, str] = {
         + _ods_cell("x", 16384)
         + "</table:table-row>"
     ),
-    "one cell repeated across 16,384 columns": "<table:table-row>" + _ods_cell("x", 16384) + "</table:table-row>",
+    "one cell repeated across 16,384 columns": "<table:table-row>"
+    + _ods_cell("x", 16384)
+    + "</table:table-row>",
     "rows repeated past the row limit": (
-        '<table:table-row table:number-rows-repeated="300000">' + _ods_cell("x") + "</table:table-row>"
+        '<table:table-row table:number-rows-repeated="300000">'
+        + _ods_cell("x")
+        + "</table:table-row>"
     ),
 }
 
 
+_BOMBS = {
+    "xlsx: shared strings inflating to 900 MB": False,
+    "xlsx: shared strings declared 2 KB, inflating to 900 MB": True,
+}
+CRAFTED_NAMES: tuple[str, ...] = (
+    *(f"xlsx: {k}" for k in CRAFTED_XLSX),
+    *(f"ods: {k}" for k in CRAFTED_ODS),
+    *_BOMBS,
+)
+
+
+@functools.cache
+def crafted_file(name: str) -> tuple[str, bytes]:
+    """One crafted form by name: (file suffix, bytes)."""
+    kind, _, key = name.partition(": ")
+    if name in _BOMBS:
+        return ".xlsx", _string_bomb(lie=_BOMBS[name])
+    if kind == "ods":
+        return ".ods", crafted_ods(CRAFTED_ODS[key])
+    return ".xlsx", crafted_xlsx(**CRAFTED_XLSX[key])
+
+
 def crafted_files() -> dict[str, tuple[str, bytes]]:
     """Every crafted form: name → (file suffix, bytes)."""
-    out = {f"xlsx: {k}": (".xlsx", crafted_xlsx(**v)) for k, v in CRAFTED_XLSX.items()}
-    out.update({f"ods: {k}": (".ods", crafted_ods(v)) for k, v in CRAFTED_ODS.items()})
-    out["xlsx: shared strings inflating to 900 MB"] = (".xlsx", _string_bomb())
-    out["xlsx: shared strings declared 2 KB, inflating to 900 MB"] = (
-        ".xlsx",
-        _string_bomb(lie=True),
-    )
-    return out
+    return {name: crafted_file(name) for name in CRAFTED_NAMES}
 
 
 def _string_bomb(*, lie: bool = False) -> bytes:
@@ -348,7 +376,7 @@ def _string_bomb(*, lie: bool = False) -> bytes:
     import zipfile
 
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, text in (
             ("[Content_Types].xml", _CT),
             ("_rels/.rels", _RELS),

@@ -23,6 +23,7 @@ from desktop.services.sheetscan import HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_ROWS
 
 MEMORY_LIMIT = 1536 * 1024 * 1024  # address space of the reading child
 TIMEOUT_SECONDS = 300
+contained_crashes = 0  # reading children that died by a signal (each became a refusal)
 
 _CHILD = r"""
 import pickle, sys
@@ -109,7 +110,9 @@ def _read_in_child(path: Path, sheet_index: int) -> list[list[Any]]:
         if isinstance(exc, MemoryError):
             raise _memory_refusal(path.name) from exc
         return _read_here(path, sheet_index)
-    if done.returncode < 0 or not done.stdout:
+    if done.returncode < 0 or not done.stdout or b"MemoryError" in done.stderr:
+        global contained_crashes
+        contained_crashes += done.returncode < 0
         raise _memory_refusal(path.name)  # killed by a signal (abort on allocation failure)
     if done.returncode != 0:
         raise _broken(path.name, f"读取进程退出码{done.returncode}")

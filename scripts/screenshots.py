@@ -45,6 +45,62 @@ def save_manual_pictures(out: Path) -> None:
         small.save(str(MANUAL_DIR / name), "PNG", 0)
 
 
+def _registry_import_shots(window, app, work: Path, save, settle) -> None:
+    """企业名录: a township's update (code, name, town, bank account; a hidden row; 合计 and 落款),
+    previewed before anything is written; and a refused one (a code stored as a number)."""
+    from openpyxl import Workbook
+
+    # 企业名录: a township's update (code, name, town, bank account; a hidden row; 合计 and
+    # 落款), previewed before anything is written; and a refused one (codes stored as numbers).
+    from desktop.services.registry import all_enterprises
+    from desktop.ui.import_flow import open_preview_dialogs, open_problem_dialogs
+
+    known = all_enterprises(window.db)[:3]
+    update = work / "镇街企业名录.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["临淄区企业名录（镇街报送）"])
+    ws.append(["序号", "统一社会信用代码", "企业名称", "所属镇街", "开户银行", "银行账号"])
+    ws.append(
+        [
+            1,
+            known[0].credit_code,
+            known[0].name + "（更名）",
+            known[0].town,
+            "工商银行临淄支行",
+            "1603 0012 0920 0123 456",
+        ]
+    )
+    ws.append([2, known[1].credit_code, known[1].name, known[1].town, None, None])
+    ws.append([3, known[2].credit_code, known[2].name, "齐都镇", None, None])
+    ws.append(["合计", "共3户"])
+    ws.append([None, "制表人：王某", None, "审核人：李某"])
+    ws.row_dimensions[4].hidden = True
+    wb.save(update)
+    registry_view = window.go_to("企业名录")
+    task = registry_view.import_file(update)
+    while task.is_running():
+        app.processEvents()
+    settle()
+    preview = open_preview_dialogs()[-1]
+    save(preview, "12b-导入预览-企业名录更新")
+    preview.reject()
+    refused = work / "企业名录-代码成了数字.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["统一社会信用代码", "企业名称", "所属镇街", "银行账号"])
+    ws.append([9.13703050000001e17, "淄博某某有限公司", "辛店街道", None])
+    ws.append([known[0].credit_code, known[0].name, known[0].town, "12-34"])
+    wb.save(refused)
+    task = registry_view.import_file(refused)
+    while task.is_running():
+        app.processEvents()
+    settle()
+    problems = open_problem_dialogs()[-1]
+    save(problems, "12c-导入被拒-企业名录")
+    problems.reject()
+
+
 def main(argv: list[str]) -> int:
     manual = argv == ["--manual"]
     if len(argv) != 1:
@@ -201,6 +257,8 @@ def main(argv: list[str]) -> int:
     problems = open_problem_dialogs()[-1]
     save(problems, "12-导入错误清单")
     problems.reject()
+
+    _registry_import_shots(window, app, work, save, settle)
 
     # 政策规则: copy into a new version with an edited rate.
     policies = window.go_to("政策规则")

@@ -88,6 +88,7 @@ class Change:
     name: str
     action: str  # 新增 | 修改 | 移出
     details: tuple[str, ...] = ()
+    fields: tuple[tuple[str, str, str], ...] = ()  # (项目, 原值, 新值) for the preview table
 
 
 @dataclass
@@ -266,15 +267,27 @@ def import_enterprises(
         summary.unchanged,
     )
     for change in plan.changes:
-        details = tuple(
-            f"{COLUMN_LABELS[f.column]}：{_show(f.column, f.new, town_names)}"
-            if change.action == "新增"
-            else f"{COLUMN_LABELS[f.column]}：{_show(f.column, f.old, town_names)} → "
-            f"{_show(f.column, f.new, town_names)}"
+        fields = tuple(
+            (
+                COLUMN_LABELS[f.column],
+                "" if change.action == "新增" else _show(f.column, f.old, town_names),
+                _show(f.column, f.new, town_names),
+            )
             for f in change.fields
         )
+        details = tuple(
+            f"{label}：{new}" if change.action == "新增" else f"{label}：{old} → {new}"
+            for label, old, new in fields
+        )
         report.changes.append(
-            Change(unique[change.index][0], change.credit_code, change.name, change.action, details)
+            Change(
+                unique[change.index][0],
+                change.credit_code,
+                change.name,
+                change.action,
+                details,
+                fields,
+            )
         )
     _finish(report, sheet, digest)
     if dry_run or not report.writes:
@@ -400,12 +413,14 @@ def _preview_lists(
     for change in planned:
         for m in change.added:
             detail = (f"列入{change.year}年度四强企业名单",)
+            fields = ((f"{change.year}年度四强名单", "不在名单", "列入"),)
             report.changes.append(
-                Change(rows_of.get(m.enterprise_id), m.credit_code, m.name, "新增", detail)
+                Change(rows_of.get(m.enterprise_id), m.credit_code, m.name, "新增", detail, fields)
             )
         for m in change.dropped:
             detail = (f"移出{change.year}年度四强企业名单（新名单中没有）",)
-            report.changes.append(Change(None, m.credit_code, m.name, "移出", detail))
+            fields = ((f"{change.year}年度四强名单", "在名单中", "移出（新名单中没有）"),)
+            report.changes.append(Change(None, m.credit_code, m.name, "移出", detail, fields))
 
 
 # -- 奖补事项 ---------------------------------------------------------------------------------
@@ -471,8 +486,16 @@ def import_applications(
             report.duplicates.append(row_no)
         else:
             new.append(item)
+            matter = _matter(item)
             report.changes.append(
-                Change(row_no, item.credit_code, names[item.credit_code], "新增", _matter(item))
+                Change(
+                    row_no,
+                    item.credit_code,
+                    names[item.credit_code],
+                    "新增",
+                    matter,
+                    (("奖补事项", "", matter[0]),),
+                )
             )
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: p.row))

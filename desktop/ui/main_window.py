@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "导入企业名录…", lambda: self._import("企业名录"))
         self._action(file_menu, "导入四强名单…", lambda: self._import("四强名单"))
         self._action(file_menu, "导入奖补事项…", lambda: self._import("奖补事项"))
+        self._action(file_menu, "撤销上次导入…", self.undo_last_import)
         self._action(file_menu, "导出报表…", self.export_report, QKeySequence("Ctrl+E"))
         file_menu.addSeparator()
         self._office_actions(file_menu)
@@ -478,6 +479,11 @@ class MainWindow(QMainWindow):
     def _import(self, title: str) -> None:
         view = self.go_to(title)
         view._import_clicked()
+
+    def undo_last_import(self):
+        from desktop.ui.import_flow import undo_last_import
+
+        return undo_last_import(self.ctx, self)
 
     def export_report(self) -> None:
         from desktop.ui.export_flow import ExportDialog

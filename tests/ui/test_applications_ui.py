@@ -161,6 +161,15 @@ def test_importing_an_applications_workbook(qtbot, window, small_db, tmp_path):
     task = view.import_file(tmp_path / "事项.xlsx")
     with qtbot.waitSignal(task.finished, timeout=10_000):
         pass
+    from desktop.ui.import_flow import open_done_dialogs, open_preview_dialogs
+
+    preview = open_preview_dialogs()[-1]
+    (line,) = preview.change_rows()
+    assert line[3] == "新增" and "基数3,205,000.00元" in line[6]
+    preview.accept()
+    with qtbot.waitSignal(preview.write_task.finished, timeout=10_000):
+        pass
+    open_done_dialogs()[-1].reject()
     assert "奖补事项导入完成" in last_message()
     assert view.model.rowCount() == 1
     row = view.model.row(0)

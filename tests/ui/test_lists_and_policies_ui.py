@@ -12,7 +12,7 @@ from ui_helpers import CODE_A, CODE_B, NAME_A, NAME_B, last_message, type_text
 from desktop.services.catalogue import policy_versions, rules_of_version
 from desktop.services.siqiang_lists import members
 from desktop.ui import theme
-from desktop.ui.import_flow import open_problem_dialogs
+from desktop.ui.import_flow import open_done_dialogs, open_preview_dialogs, open_problem_dialogs
 
 pytestmark = pytest.mark.gui
 
@@ -54,6 +54,13 @@ def test_a_good_list_workbook_replaces_the_years_list(qtbot, window, small_db, t
     task = view.import_file(path)
     with qtbot.waitSignal(task.finished, timeout=10_000):
         pass
+    preview = open_preview_dialogs()[-1]
+    assert "新增 2 户" in preview.counts.text()
+    assert members(small_db, 2025) == []  # nothing written before 确定
+    preview.accept()
+    with qtbot.waitSignal(preview.write_task.finished, timeout=10_000):
+        pass
+    open_done_dialogs()[-1].reject()
     assert "2025年度名单2户" in last_message()
     assert {m.credit_code for m in members(small_db, 2025)} == {CODE_A, CODE_B}
     changes = {

@@ -78,3 +78,31 @@ def test_basis_in_wan_yuan_from_the_unit_line_is_stored_exactly_in_yuan(db, fmt)
 def test_the_fixtures_name_the_enterprises_of_the_test_registry():
     text = _fixture("registry", "utf8.csv").read_text(encoding="utf-8")
     assert code(1) in text and enterprise_name(1) in text
+
+
+def test_csv_codes_kept_as_text_with_an_equals_sign_are_read(db, tmp_path):
+    path = tmp_path / "名录.csv"
+    path.write_text(
+        f'统一社会信用代码,企业名称,所属镇街\n="{code(1)}",{enterprise_name(1)},辛店街道\n',
+        encoding="gbk",
+    )
+
+    report = import_enterprises(db, path)
+
+    assert report.added == 1
+    assert db.scalar("SELECT credit_code FROM enterprises") == code(1)
+
+
+def test_csv_codes_in_scientific_notation_say_they_were_stored_as_numbers(db, tmp_path):
+    path = tmp_path / "名录.csv"
+    path.write_text(
+        "统一社会信用代码,企业名称,所属镇街\n9.13703E+17,淄博甲公司,辛店街道\n", "utf-8-sig"
+    )
+
+    from desktop.core.errors import ImportRejected
+
+    with pytest.raises(ImportRejected) as info:
+        import_enterprises(db, path)
+
+    (problem,) = info.value.problems
+    assert problem.row == 2 and "存成了数字" in problem.message

@@ -163,6 +163,15 @@ def decode_csv(data: bytes, name: str) -> tuple[str, str]:
     )
 
 
+def _csv_cell(cell: str) -> str | None:
+    """Empty → None; ``="0123"`` (how Excel users keep codes as text in a CSV) → ``0123``."""
+    if not cell.strip():
+        return None
+    if cell.startswith('="') and cell.endswith('"') and len(cell) >= 3:
+        return cell[2:-1]
+    return cell
+
+
 def read_csv(path: Path) -> tuple[list[list[Any]], str]:
     """The rows of a CSV file (every cell text, empty cells None) and its encoding."""
     text, encoding = decode_csv(path.read_bytes(), path.name)
@@ -181,7 +190,7 @@ def read_csv(path: Path) -> tuple[list[list[Any]], str]:
                 raise reject(
                     f"CSV文件“{path.name}”第{line_no}行有{len(record)}列，超过上限{MAX_COLUMNS}列"
                 )
-            rows.append([cell if cell.strip() else None for cell in record])
+            rows.append([_csv_cell(cell) for cell in record])
     except csv.Error as exc:
         raise reject(f"CSV文件“{path.name}”格式有误，无法读取（{exc}）") from exc
     width = max((len(r) for r in rows), default=0)

@@ -335,7 +335,7 @@ def crafted(name: str, suffix: str, data: bytes) -> Callable[[random.Random, str
     return build
 
 
-FIXTURES = ROOT / "tests" / "fixtures" / "imports"
+FIXTURES = ROOT / "tests" / "workbook_fixtures"
 
 
 def real_format_corrupted(rng: random.Random, what: str, path: Path) -> Path:

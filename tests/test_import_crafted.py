@@ -116,7 +116,7 @@ def test_a_reader_that_explodes_is_a_chinese_refusal_not_a_crash(tmp_path, monke
 def test_an_encrypted_workbook_is_refused_with_a_password_hint(tmp_path):
     from desktop.services.workbook import read_sheet
 
-    fixture = REPO / "tests" / "fixtures" / "imports" / "registry.xls"
+    fixture = REPO / "tests" / "workbook_fixtures" / "registry.xls"
     data = bytearray(fixture.read_bytes())
     # rename the Workbook stream's directory entry to EncryptedPackage (as Excel stores an
     # encrypted .xlsx): the compound file is then an encrypted workbook

@@ -1,4 +1,4 @@
-"""Workbooks as offices send them, written by LibreOffice (tests/fixtures/imports, made by its
+"""Workbooks as offices send them, written by LibreOffice (tests/workbook_fixtures, made by its
 make_fixtures.py): .xlsx, .xls, .ods and CSV in UTF-8, UTF-8 with BOM, GBK and GB18030 go through
 the same path and are stored exactly alike."""
 
@@ -11,7 +11,7 @@ import pytest
 from desktop.services.importing import import_applications, import_enterprises
 from tests.workbooks import code, enterprise_name, register_enterprises
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "imports"
+FIXTURES = Path(__file__).resolve().parent / "workbook_fixtures"
 FORMATS = ["xlsx", "xls", "ods", "utf8.csv", "utf8bom.csv", "gbk.csv", "gb18030.csv"]
 
 

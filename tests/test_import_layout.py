@@ -64,6 +64,7 @@ def test_registry_without_scale_and_industry_columns_keeps_them(db, tmp_path):
         [enterprise_row(1, 企业名称="淄博改名新材料有限公司")],
     )
 
+    preview = import_enterprises(db, path, dry_run=True)
     report = import_enterprises(db, path)
 
     after = find_by_code(db, code(1))
@@ -75,7 +76,7 @@ def test_registry_without_scale_and_industry_columns_keeps_them(db, tmp_path):
         stored.contact,
         stored.phone,
     )
-    (change,) = report.changes
+    (change,) = preview.changes
     assert change.details == (f"企业名称：{enterprise_name(1)} → 淄博改名新材料有限公司",)
 
 

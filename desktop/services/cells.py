@@ -131,7 +131,7 @@ def normalize_header(text: Any) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", clean_text(text)))
 
 
-_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[Ee][+-]?\d+")
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[Ee]\+\d{1,3}")  # Excel: 9.13703E+17
 
 
 def credit_code_text(value: Any, *, field: str = "统一社会信用代码") -> str:

@@ -235,11 +235,10 @@ def import_enterprises(
     sheet = read_sheet(path, ENTERPRISE_COLUMNS, ("统一社会信用代码",))
     digest = _file_digest(path)
     towns = town_ids_by_name(db)
-    town_names = {v: k for k, v in towns.items()}
 
     def parse(v):
         cells = {k: x for k, x in v.items() if k != "统一社会信用代码"}
-        return parse_enterprise_update(_code(v), cells, towns)
+        return parse_enterprise_update(credit_code_text(v.get("统一社会信用代码")), cells, towns)
 
     items, problems = _check_rows(sheet, parse, progress, cancel, "企业名录")
     first_row: dict[str, int] = {}
@@ -255,7 +254,7 @@ def import_enterprises(
         else:
             first_row[item.credit_code] = row_no
             unique.append((row_no, item))
-    plan = plan_upsert(db, [i for _, i in unique])
+    plan = plan_upsert(db, [i for _, i in unique], details=dry_run or expect is not None)
     problems += [RowProblem(unique[index][0], message) for index, message in plan.problems]
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: p.row))
@@ -266,29 +265,8 @@ def import_enterprises(
         summary.updated,
         summary.unchanged,
     )
-    for change in plan.changes:
-        fields = tuple(
-            (
-                COLUMN_LABELS[f.column],
-                "" if change.action == "新增" else _show(f.column, f.old, town_names),
-                _show(f.column, f.new, town_names),
-            )
-            for f in change.fields
-        )
-        details = tuple(
-            f"{label}：{new}" if change.action == "新增" else f"{label}：{old} → {new}"
-            for label, old, new in fields
-        )
-        report.changes.append(
-            Change(
-                unique[change.index][0],
-                change.credit_code,
-                change.name,
-                change.action,
-                details,
-                fields,
-            )
-        )
+    if dry_run or expect is not None:  # the preview (or the write checking it)
+        report.changes = _enterprise_changes(plan, [r for r, _ in unique], towns)
     _finish(report, sheet, digest)
     if dry_run or not report.writes:
         return report
@@ -305,6 +283,32 @@ def import_enterprises(
         }
         report.batch_id = import_batches.record(db, report, digest, mark, undo)
     return report
+
+
+def _enterprise_changes(plan, rows: list[int], towns: dict[str, int]) -> list[Change]:
+    town_names = {v: k for k, v in towns.items()}
+    out = []
+    for change in plan.changes:
+        shown = [
+            (
+                COLUMN_LABELS[f.column],
+                _show(f.column, f.old, town_names),
+                _show(f.column, f.new, town_names),
+            )
+            for f in change.fields
+        ]
+        if change.action == "新增":
+            details = tuple(f"{label}：{new}" for label, _old, new in shown)
+            fields = (("新增企业", "", "，".join(details)),)
+        else:
+            details = tuple(f"{label}：{old} → {new}" for label, old, new in shown)
+            fields = tuple(shown)
+        out.append(
+            Change(
+                rows[change.index], change.credit_code, change.name, change.action, details, fields
+            )
+        )
+    return out
 
 
 # -- 四强企业名单 -----------------------------------------------------------------------------

@@ -302,11 +302,13 @@ def _existing_by_code(db: Database, codes: set[str]) -> dict[str, dict]:
     return {r[1]: dict(zip(_STORED, r, strict=True)) for r in rows}
 
 
-_DEFAULTS: dict[str, Any] = {"above_scale": 0}
+_DEFAULT_RECORD: dict[str, Any] = {c: None for c in FIELD_COLUMNS.values()} | {"above_scale": 0}
 
 
-def plan_upsert(db: Database, items: list[EnterpriseUpdate]) -> UpsertPlan:
-    """What upserting ``items`` would change, field by field; writes nothing."""
+def plan_upsert(db: Database, items: list[EnterpriseUpdate], *, details: bool = True) -> UpsertPlan:
+    """What upserting ``items`` would change, field by field; writes nothing.
+
+    ``details`` False leaves ``changes`` empty (a write that shows no preview)."""
     existing = _existing_by_code(db, {i.credit_code for i in items})
     plan = UpsertPlan([], 0, [], [], [])
     for index, item in enumerate(items):
@@ -322,13 +324,13 @@ def plan_upsert(db: Database, items: list[EnterpriseUpdate]) -> UpsertPlan:
                     )
                 )
                 continue
-            record = {c: item.values.get(c, _DEFAULTS.get(c)) for c in FIELD_COLUMNS.values()}
-            record = {"credit_code": item.credit_code, **record}
+            record = {"credit_code": item.credit_code, **_DEFAULT_RECORD, **item.values}
             plan.inserts.append(record)
-            fields = tuple(FieldChange(c, None, v) for c, v in record.items() if v is not None)
-            plan.changes.append(
-                PlannedChange(index, item.credit_code, record["name"], "新增", fields[1:])
-            )
+            if details:
+                fields = tuple(FieldChange(c, None, v) for c, v in record.items() if v is not None)
+                plan.changes.append(
+                    PlannedChange(index, item.credit_code, record["name"], "新增", fields[1:])
+                )
             existing[item.credit_code] = {**record, "id": None}
             continue
         changed = {c: v for c, v in item.values.items() if old[c] != v}
@@ -337,15 +339,16 @@ def plan_upsert(db: Database, items: list[EnterpriseUpdate]) -> UpsertPlan:
             continue
         before = {c: old[c] for c in changed}
         plan.updates.append((item.credit_code, before, changed))
-        plan.changes.append(
-            PlannedChange(
-                index,
-                item.credit_code,
-                changed.get("name", old["name"]),
-                "修改",
-                tuple(FieldChange(c, before[c], v) for c, v in changed.items()),
+        if details:
+            plan.changes.append(
+                PlannedChange(
+                    index,
+                    item.credit_code,
+                    changed.get("name", old["name"]),
+                    "修改",
+                    tuple(FieldChange(c, before[c], v) for c, v in changed.items()),
+                )
             )
-        )
         existing[item.credit_code] = {**old, **changed}
     return plan
 

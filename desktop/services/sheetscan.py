@@ -39,6 +39,7 @@ MAX_TOTAL_BYTES = 800 * 1024 * 1024  # all members together
 MAX_MEMBERS = 10_000
 MAX_TAG_BYTES = 1 << 20  # one XML start tag
 _CHUNK = 1 << 20
+REGULAR_BYTES = 32 * 1024 * 1024  # up to this (uncompressed) a regular .xlsx is read in-process
 
 
 def reject(message: str) -> ImportRejected:
@@ -55,6 +56,9 @@ class Layout:
     hidden_rows: set[int] = field(default_factory=set)  # 1-based sheet row numbers
     hidden_columns: set[int] = field(default_factory=set)  # 0-based column indexes
     skipped_sheets: list[str] = field(default_factory=list)  # hidden sheets before it
+    # An .xlsx of moderate size whose every sheet has the standard form (r= on every cell and
+    # row): the scan's bounds are exact for it, so it may be read without the child process.
+    regular: bool = False
 
 
 @dataclass
@@ -188,6 +192,7 @@ class _Checked:
             total += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise self._too_big()
+        self.total = total
         self.names = {i.filename for i in infos}
 
     def _too_big(self) -> ImportRejected:
@@ -309,9 +314,11 @@ def _scan_xlsx(box: _Checked) -> Layout:
     target = sheets[chosen][1]
     if target is None or target not in box.names:
         raise reject(f"工作簿“{name}”已损坏：找不到工作表“{sheets[chosen][0]}”的内容")
+    regular = box.total <= REGULAR_BYTES
     for part in sorted(parts):
         sheet_name = next((s[0] for s in sheets if s[1] == part), part.rsplit("/", 1)[-1])
-        _scan_worksheet(box, part, sheet_name, layout if part == target else None)
+        regular &= _scan_worksheet(box, part, sheet_name, layout if part == target else None)
+    layout.regular = regular
     return layout
 
 
@@ -361,7 +368,7 @@ _R_ATTRIBUTE = re.compile(rb"r\s*=")
 _ENDINGS = (b" ", b">", b"/", b"\t", b"\n", b"\r")
 
 
-def _scan_worksheet(box: _Checked, part: str, sheet: str, layout: Layout | None) -> None:
+def _scan_worksheet(box: _Checked, part: str, sheet: str, layout: Layout | None) -> bool:
     """The extent of one worksheet part (and, for the chosen sheet, its hidden rows/columns).
 
     Every writer we know (Excel, WPS, LibreOffice, openpyxl) writes each cell and row tag as
@@ -370,11 +377,13 @@ def _scan_worksheet(box: _Checked, part: str, sheet: str, layout: Layout | None)
     another attribute order, lower case, namespace prefixes, character references, a second
     ``r=`` — sends the sheet to the tag-by-tag check, which reads it as an XML parser would.
     """
-    if not _scan_worksheet_fast(box, part, sheet, layout):
-        if layout is not None:
-            layout.hidden_rows.clear()
-            layout.hidden_columns.clear()
-        _scan_worksheet_exact(box, part, sheet, layout)
+    if _scan_worksheet_fast(box, part, sheet, layout):
+        return True
+    if layout is not None:
+        layout.hidden_rows.clear()
+        layout.hidden_columns.clear()
+    _scan_worksheet_exact(box, part, sheet, layout)
+    return False
 
 
 def _scan_worksheet_fast(box: _Checked, part: str, sheet: str, layout: Layout | None) -> bool:

@@ -178,7 +178,7 @@ def _read(path: Path, magic: bytes) -> tuple[Layout, list[list[Any]], list[str]]
     notices: list[str] = []
     if magic.startswith((b"PK", b"\xd0\xcf\x11\xe0")):
         layout = scan(path, magic)
-        data = sheetread.read_values(path, layout.sheet_index)
+        data = sheetread.read_values(path, layout.sheet_index, bounded=not layout.regular)
         if layout.skipped_sheets:
             notices.append(
                 "已跳过隐藏的工作表“"

@@ -51,7 +51,9 @@ def test_registry_preview_shows_counts_changes_and_notices_and_writes_only_on_ok
         ("修改", "企业名称", NAME_A, "淄博甲新材料股份有限公司"),
         ("修改", "银行账号", "（空）", "373001000012"),
     ]
-    assert ("第4行", CODE_C, "淄博丙电子有限公司", "新增", "所属镇街", "", "闻韶街道") in rows
+    (added,) = [r for r in rows if r[1] == CODE_C]
+    assert added[:5] == ("第4行", CODE_C, "淄博丙电子有限公司", "新增", "新增企业")
+    assert "所属镇街：闻韶街道" in added[6]
     notices = preview.warnings.text()
     assert "第4行是隐藏行" in notices and "第5行是合计行" in notices and "第6行" in notices
     assert find_by_code(small_db, CODE_C) is None  # nothing written yet

@@ -68,7 +68,7 @@ def test_undoing_an_enterprise_import_removes_the_added_and_restores_the_changed
     assert "撤销完成" in undone.summary() and "企业名录" in undone.summary()
     assert last_batch(db) is None
     actions = [r[0] for r in db.query("SELECT action FROM change_log ORDER BY id DESC LIMIT 4")]
-    assert actions[0] == "撤销导入" and "撤销导入修改" in actions and "撤销导入删除" in actions
+    assert actions[0] == "撤销导入" and "撤销导入修改" in actions and "删除企业" in actions
 
 
 def test_an_enterprise_edited_after_the_import_blocks_the_undo(db, tmp_path):

@@ -247,8 +247,10 @@ def _undo_enterprises(db: Database, batch: Batch, at: str) -> list[str]:
         f"DELETE FROM awards WHERE status = ? AND enterprise_id IN {marks}", [status.DRAFT, *params]
     )
     for code, enterprise_id in ids.items():
+        row = db.one("SELECT * FROM enterprises WHERE id = ?", (enterprise_id,))
+        old = dict(row) if row is not None else {}
         db.execute("DELETE FROM enterprises WHERE id = ?", (enterprise_id,))
-        db.log("撤销导入删除", "enterprises", code, {"batch": batch.id}, None)
+        db.log("删除企业", "enterprises", code, {**old, "撤销导入批次": batch.id}, None)
     for code, old in undo["changed"].items():
         sets = ", ".join(f"{c} = ?" for c in old)
         db.execute(
@@ -283,7 +285,28 @@ def _undo_list(db: Database, batch: Batch, at: str) -> list[str]:
             "DELETE FROM awards WHERE status = ? AND year >= ? AND calculated_at >= ?",
             (status.DRAFT, year, batch.imported_at),
         )
-        db.log("撤销导入名单", "siqiang_list", year, {"batch": batch.id}, change)
+        codes: dict[int, str] = {
+            r[0]: r[1]
+            for r in db.query(
+                "SELECT e.id, e.credit_code FROM json_each(?) k JOIN enterprises e ON e.id = k.value",
+                (json.dumps(change["added"] + change["dropped"]),),
+            )
+        }
+        total = db.scalar("SELECT count(*) FROM siqiang_list WHERE year = ?", (year,))
+        # logged as the replacement it is (the inverse of the import's), by credit code
+        db.log(
+            "撤销导入名单",
+            "siqiang_list",
+            year,
+            None,
+            {
+                "year": year,
+                "added": [codes[e] for e in change["dropped"] if e in codes],
+                "dropped": [codes[e] for e in change["added"] if e in codes],
+                "total": total,
+                "撤销导入批次": batch.id,
+            },
+        )
         lines.append(
             f"{year}年度名单：移出导入新增的{len(change['added'])}户，恢复被移出的{len(change['dropped'])}户"
         )
@@ -308,11 +331,11 @@ def _undo_applications(db: Database, batch: Batch, at: str) -> list[str]:
             f"DELETE FROM awards WHERE status = ? AND enterprise_id IN {emarks} AND calculated_at >= ?",
             [status.DRAFT, *eparams, batch.imported_at],
         )
-    rows = db.query(f"SELECT id, identity_key FROM applications WHERE id IN {marks}", params)
+    rows = db.query(f"SELECT * FROM applications WHERE id IN {marks}", params)
     db.execute(f"DELETE FROM applications WHERE id IN {marks}", params)
-    db.log_many(
+    db.log_many(  # as a deletion of the matter is logged (delete_application)
         [
-            ("撤销导入事项", "applications", r["id"], {"identity_key": r["identity_key"]}, None)
+            ("删除事项", "applications", r["id"], {**dict(r), "撤销导入批次": batch.id}, None)
             for r in rows
         ]
     )

@@ -297,6 +297,7 @@ def _enterprise_changes(plan, rows: list[int], towns: dict[str, int]) -> list[Ch
             )
             for f in change.fields
         ]
+        fields: tuple[tuple[str, str, str], ...]
         if change.action == "新增":
             details = tuple(f"{label}：{new}" for label, _old, new in shown)
             fields = (("新增企业", "", "，".join(details)),)

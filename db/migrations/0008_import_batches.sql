@@ -1,4 +1,4 @@
--- 0007: import batches. Every import that writes records what it did, so that the last one can be
+-- 0008: import batches. Every import that writes records what it did, so that the last one can be
 -- undone as a whole (撤销本次导入) while nothing recorded later depends on it. `undo` holds what
 -- the undo needs (JSON: the enterprises added and the old values of the fields changed, a year's
 -- list before the import, the matters inserted); `log_from`..`log_to` are the change-log entries

@@ -1,6 +1,12 @@
-"""Crash test: kill an import or a calculation at a random moment and check what is left.
+"""Crash test: kill an import, a calculation, a payment batch or a result import at a random moment
+and check what is left.
 
-    python bench/crash_test.py [--op import|calculate|both] [--trials 100] [--seed 1] [--rows 10000]
+    python bench/crash_test.py [--op import|calculate|both|batch|result|payment|all] [--trials 100]
+                               [--seed 1] [--rows 10000] [--awards 5000]
+
+``both`` = import + calculate; ``payment`` = batch + result (``payment batch`` of ``--awards``
+publicised awards with its 拨付清单 workbook, and ``payment result`` of 财政's file for such a
+batch, one row in ten a failure); ``all`` = the four.
 
 For each operation a database is prepared once. An uninterrupted run of the operation on a copy
 gives the *after* state and the operation's duration (measured from the moment the child process
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -45,7 +52,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HASHED_TABLES = ("enterprises", "applications", "awards", "siqiang_list", "change_log")
+HASHED_TABLES = (
+    "enterprises",
+    "applications",
+    "awards",
+    "siqiang_list",
+    "change_log",
+    "award_signoffs",
+    "publicity_items",
+    "payment_batches",
+    "payment_items",
+    "clawbacks",
+)
 VOLATILE = {  # wall-clock times of the run (and the log hashes chained over them)
     "created_at",
     "updated_at",
@@ -53,12 +71,24 @@ VOLATILE = {  # wall-clock times of the run (and the log hashes chained over the
     "calculated_at",
     "reviewed_at",
     "paid_at",
+    "signed_at",
+    "result_at",
     "at",
     "hash",
     "prev_hash",
 }
 READY = "CRASH-TEST-READY"
-DONE_MARKS = {"import": "导入完成", "calculate": "计算完成"}
+DONE_MARKS = {
+    "import": "导入完成",
+    "calculate": "计算完成",
+    "batch": "笔，合计",  # printed after the batch's commit (the workbook is written after it)
+    "result": "笔，失败",
+}
+OPS = {
+    "both": ("import", "calculate"),
+    "payment": ("batch", "result"),
+    "all": ("import", "calculate", "batch", "result"),
+}
 YEAR = 2024
 
 
@@ -97,10 +127,22 @@ def db_state(conn: sqlite3.Connection) -> State:
         ]
         order = ", ".join(_primary_key(conn, table))
         digest.update(f"#{table}:{','.join(columns)}\n".encode())
+        json_cols = [i for i, c in enumerate(columns) if c in ("old_values", "new_values")]
         for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}"):
+            row = list(row)
+            for i in json_cols:  # logged values may carry the run's wall-clock times too
+                row[i] = _without_volatile(json.loads(row[i])) if row[i] else None
             digest.update(repr(tuple(row)).encode())
             digest.update(b"\n")
     return State(counts, digest.hexdigest())
+
+
+def _without_volatile(value):
+    if isinstance(value, dict):
+        return {k: _without_volatile(v) for k, v in sorted(value.items()) if k not in VOLATILE}
+    if isinstance(value, list):
+        return [_without_volatile(v) for v in value]
+    return value
 
 
 def read_state(path: Path) -> State:
@@ -243,6 +285,62 @@ def prepare_calculation(
     return db_path, ["calculate", "--year", str(YEAR)]
 
 
+def prepare_payment(
+    workdir: Path, awards: int, rng: random.Random, *, batched: bool
+) -> tuple[Path, list[str]]:
+    """``awards`` enterprises with bank details, one LZ41-6C award each in 2024, approved and
+    publicised (公示 ended); for the result import also a payment batch and 财政's result file."""
+    from openpyxl import Workbook
+
+    from desktop.services.applications import ApplicationInput, insert_applications
+    from desktop.services.awards import approve
+    from desktop.services.calculation import calculate_year
+    from desktop.services.payments import create_batch
+    from desktop.services.publicity import create_publicity
+    from desktop.storage.database import Database
+
+    db_path = workdir / ("result-base.db" if batched else "batch-base.db")
+    with Database(db_path, user="崩溃测试") as db:
+        codes = _codes(rng, awards)
+        _register(db, codes, rng)
+        with db.transaction():
+            db.execute(
+                "UPDATE enterprises SET bank_name = '工商银行临淄支行',"
+                " bank_account = printf('1603%012d', id)"
+            )
+        ids = dict(db.query("SELECT credit_code, id FROM enterprises"))
+        insert_applications(
+            db, [ApplicationInput(ids[c], c, "LZ41-6C", date(YEAR, 3, 1)) for c in codes]
+        )
+        calculate_year(db, YEAR)
+        approve(db, YEAR)
+        create_publicity(db, YEAR, "2024-09-27", 5, phone="0533-7180000")
+        if not batched:
+            return db_path, ["payment", "batch", "--year", str(YEAR), "--out", "拨付清单.xlsx"]
+        batch = create_batch(db, YEAR)
+        book = workdir / "财政支付结果.xlsx"
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("支付结果")
+        ws.append(
+            ["序号", "统一社会信用代码", "金额（元）", "支付状态", "失败原因", "支付日期", "凭证号"]
+        )
+        for item in batch.items:
+            failed = item.seq % 10 == 0
+            ws.append(
+                [
+                    item.seq,
+                    item.credit_code,
+                    f"{item.amount_fen / 100:.2f}",
+                    "失败" if failed else "成功",
+                    "账户已销户" if failed else None,
+                    None if failed else "2024-11-05",
+                    None if failed else f"PZ{item.seq:06d}",
+                ]
+            )
+        wb.save(book)
+    return db_path, ["payment", "result", str(batch.id), str(book)]
+
+
 # -- one child -------------------------------------------------------------------------------
 
 
@@ -253,6 +351,7 @@ def child_main(db_path: str, argv: list[str]) -> int:
         calculation,
         check,
         importing,
+        payments,
         workbook,
     )
     from desktop.storage import backup  # noqa: F401 - loaded before READY, not timed
@@ -412,6 +511,8 @@ def run_operation(
         "import": f"import {args.rows:,} enterprises",
         "calculate": f"calculate {YEAR} ({args.calc_enterprises:,} enterprises, "
         f"{args.calc_applications:,} applications)",
+        "batch": f"payment batch of {args.awards:,} awards (with its 拨付清单 workbook)",
+        "result": f"payment result of {args.awards:,} rows (one in ten failed)",
     }[op]
     print(f"== {label}", flush=True)
     t = time.perf_counter()
@@ -419,8 +520,10 @@ def run_operation(
     folder.mkdir()
     if op == "import":
         base, argv = prepare_import(folder, args.rows, rng)
-    else:
+    elif op == "calculate":
         base, argv = prepare_calculation(folder, args.calc_enterprises, args.calc_applications, rng)
+    else:
+        base, argv = prepare_payment(folder, args.awards, rng, batched=op == "result")
     before = read_state(base)
     after, duration, out = reference_run(base, argv, folder / "reference-1")
     again, duration2, _ = reference_run(base, argv, folder / "reference-2")
@@ -467,12 +570,15 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--child"]:
         return child_main(argv[1], argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--op", choices=("import", "calculate", "both"), default="both")
+    parser.add_argument(
+        "--op", choices=("import", "calculate", "batch", "result", *OPS), default="both"
+    )
     parser.add_argument("--trials", type=int, default=100, help="trials per operation")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rows", type=int, default=10_000, help="rows of the enterprise import")
     parser.add_argument("--calc-enterprises", type=int, default=10_000)
     parser.add_argument("--calc-applications", type=int, default=20_000)
+    parser.add_argument("--awards", type=int, default=5_000, help="awards of the payment batch")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -480,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
         print("the crash test needs SIGKILL (Linux/macOS)")
         return 2
     rng = random.Random(args.seed)
-    ops = ("import", "calculate") if args.op == "both" else (args.op,)
+    ops = OPS.get(args.op, (args.op,))
     with tempfile.TemporaryDirectory(prefix="crash-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)

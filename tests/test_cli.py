@@ -26,8 +26,10 @@ from tests.workbooks import (
 
 REPO = Path(__file__).resolve().parents[1]
 # interfaces.md's keys, plus 计算金额（元）: what the engine computed, shown apart so that a
-# 不予奖补/已撤销 award's 核定金额 reads 0.00 (contracts are extended, never renamed).
+# 不予奖补/已撤销 award's 核定金额 reads 0.00 (contracts are extended, never renamed); 签批: the
+# sign-off nodes signed so far (interfaces.md "From approval to payment").
 AWARD_KEYS = {
+    "签批",
     "计算金额（元）",
     "编号",
     "统一社会信用代码",

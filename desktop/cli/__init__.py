@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "desktop.cli.policy_commands",
     "desktop.cli.key_commands",
     "desktop.cli.office_commands",
+    "desktop.cli.payment_commands",
 )
 
 

@@ -104,9 +104,9 @@ def enterprise_rows(db: Database) -> list[dict[str, Any]]:
 
 
 def award_rows(db: Database, year: int) -> list[dict[str, Any]]:
-    from desktop.services.awards import list_awards
+    from desktop.services.awards import json_rows
 
-    return [a.json_row() for a in list_awards(db, year)]
+    return json_rows(db, year)
 
 
 def list_records(db: Database, args: argparse.Namespace) -> int:
@@ -118,8 +118,12 @@ def list_records(db: Database, args: argparse.Namespace) -> int:
         shown = None
     if args.json:
         print_json(rows)
+    elif shown:
+        print_table([{k: r[k] for k in shown} for r in rows])
     else:
-        print_table([{k: r[k] for k in shown} for r in rows] if shown else rows)
+        print_table(
+            [r | {"签批": "；".join(f"{s['节点']} {s['签批人']}" for s in r["签批"])} for r in rows]
+        )
     return 0
 
 

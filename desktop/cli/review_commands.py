@@ -16,9 +16,13 @@ def approve(db: Database, args: argparse.Namespace) -> int:
 
     if not args.all and not args.ids:
         raise DomainError("请指定核定结果编号，或用 --all 审核该年度全部草稿")
-    s = approve_awards(db, args.year, None if args.all else args.ids)
+    s = approve_awards(
+        db, args.year, None if args.all else args.ids, opinion=args.opinion, minutes_no=args.minutes
+    )
     print(
         f"已审核{s.approved}条，合计 {format_yuan(s.total_fen)} 元"
+        + (f"；签批{s.signed}条，待下一节点签批（审核中）" if s.signed else "")
+        + (f"；{s.skipped_not_mine}条不是本人可签批的节点，未签批" if s.skipped_not_mine else "")
         + (f"；{s.skipped_zero}条金额为0的草稿未审核" if s.skipped_zero else "")
         + (
             f"；{s.skipped_own}条为本人录入或修改的事项，按录入与审核分离规则未审核"
@@ -26,6 +30,8 @@ def approve(db: Database, args: argparse.Namespace) -> int:
             else ""
         )
     )
+    for notice in s.notices:
+        print(f"提示：{notice}")
     return 0
 
 
@@ -58,6 +64,8 @@ def register(commands: Any) -> None:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--all", action="store_true", help="该年度全部金额大于0的草稿")
     group.add_argument("ids", nargs="*", type=int, default=[], metavar="AWARD_ID")
+    p.add_argument("--opinion", help="签批意见")
+    p.add_argument("--minutes", help="局务会纪要编号（局务会节点）")
     command(p, approve, writes=True)
 
     p = commands.add_parser("reject", help="不予奖补（须写明理由）")

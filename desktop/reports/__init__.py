@@ -28,6 +28,7 @@ __all__ = [
     "ExportResult",
     "ReportKind",
     "build_report",
+    "export_built",
     "export_report",
     "write_report",
 ]
@@ -56,6 +57,9 @@ REPORTS: dict[str, ReportKind] = {
     "installments": ReportKind("多年度兑现计划", "build_installments", needs_year=False),
     "assessment": ReportKind("镇街考核加分统计表", "build_assessment"),
 }
+# The payment path's reports (reports/payment.py: 公示名单, 拨付清单, 资金使用情况表, 追回台账, 审计档案)
+# are built by the same ``build_report``/``export_report`` but exported from their own commands and
+# dialogs; publicity/payment/dossier take a record id as key.
 FORMATS = ("xlsx", "pdf")
 _FORMAT_ALIASES = {"excel": "xlsx", "xlsx": "xlsx", "pdf": "pdf"}
 
@@ -79,11 +83,26 @@ def build_report(
     org: str = "临淄区工业和信息化局",
     as_of: date | None = None,
 ):
-    """The :class:`~desktop.reports.data.Report` named ``name`` (what both formats render)."""
-    from desktop.reports import data
+    """The :class:`~desktop.reports.data.Report` named ``name`` (what both formats render).
+
+    ``credit_code`` is the report's key: the enterprise of ``ledger``, the record id of the
+    payment path's ``publicity`` (公示编号), ``payment`` (拨付批次) and ``dossier`` (核定结果编号)."""
+    from desktop.reports import data, payment
 
     check_unit(unit)
     as_of = as_of or date.today()
+    if name in payment.NAMES:
+        title, tables, year = payment.build(db, name, year=year, key=credit_code, unit=unit)
+        return data.Report(
+            name=name,
+            title=title,
+            tables=tables,
+            org=org,
+            as_of=as_of,
+            unit=unit,
+            year=year,
+            credit_code=credit_code,
+        )
     kind = REPORTS.get(name)
     if kind is None:
         known = "、".join(f"{k}（{v}）" for k, v in REPORTS.items())
@@ -95,6 +114,10 @@ def build_report(
     if kind.needs_year and year is None:
         year = data.default_year(db, as_of)
     title, tables = getattr(data, kind.builder)(db, year=year, credit_code=credit_code, unit=unit)
+    if name == "ledger" and credit_code:
+        clawbacks = payment.clawback_table_for_ledger(db, credit_code, unit)
+        if clawbacks is not None:
+            tables.append(clawbacks)
     return data.Report(
         name=name,
         title=title,
@@ -199,4 +222,31 @@ def write_report(
         pages=pages,
         warnings=warnings,
         fingerprint=report.stamp.fingerprint if report.stamp is not None else "",
+    )
+
+
+def format_of(path: str | os.PathLike[str]) -> str:
+    """``xlsx`` or ``pdf`` from a file name (``.xlsx``/``.pdf``), else a ``ValidationError``."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise ValidationError(f"文件“{Path(path).name}”应以 .xlsx 或 .pdf 结尾", field="文件")
+    return suffix
+
+
+def export_built(
+    db: Database,
+    name: str,
+    out_path: str | os.PathLike[str],
+    *,
+    key: str | int | None = None,
+    year: int | None = None,
+) -> ExportResult:
+    """Export report ``name`` to ``out_path`` in the format its suffix names (payment path)."""
+    return export_report(
+        db,
+        name,
+        format_of(out_path),
+        out_path,
+        year=year,
+        credit_code=None if key is None else str(key),
     )

@@ -6,18 +6,19 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from desktop.core import status
-from desktop.core.errors import Conflict, NotFound, ValidationError
+from desktop.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from desktop.core.explain import AwardHeader, explain_lines
 from desktop.core.money import format_yuan, yuan_string
 from desktop.core.trace import Trace
 from desktop.services.offices import require_district
 from desktop.services.users import REVIEWER, check_separation, own_awards, require_role
-from desktop.storage.database import Database, now_text
+from desktop.storage.database import Database, LogItem, now_text
 
-STATUSES = ("草稿", "已审核", "已拨付", "不予奖补", "已撤销")
+STATUSES = status.ALL
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,15 @@ def list_awards(
     return [_view(r) for r in db.query(sql, params)]
 
 
+def json_rows(db: Database, year: int) -> list[dict[str, Any]]:
+    """``list awards --json``: each award's row with its signatures (``签批``: node, signer, time)."""
+    from desktop.services.signoff import signatures
+
+    views = list_awards(db, year)
+    signed = signatures(db, [v.id for v in views])
+    return [v.json_row() | {"签批": [s.json_row() for s in signed.get(v.id, [])]} for v in views]
+
+
 def awards_of_enterprise(db: Database, enterprise_id: int) -> list[AwardView]:
     return [
         _view(r)
@@ -181,69 +191,222 @@ def approved_hash(row) -> str:
 
 @dataclass(frozen=True)
 class ApproveSummary:
-    approved: int
+    approved: int  # awards that passed their last node (已审核)
     skipped_zero: int
     total_fen: int
     skipped_own: int = 0  # with --all: drafts whose matter the reviewer entered (录入≠审核)
+    signed: int = 0  # awards signed at a node before the last (审核中)
+    skipped_not_mine: int = 0  # with --all: awards at a node this user may not sign
+    notices: tuple[str, ...] = ()  # e.g. 未设置预算
 
 
-def approve(db: Database, year: int, award_ids: Iterable[int] | None = None) -> ApproveSummary:
-    """草稿 → 已审核. ``award_ids`` None approves every draft of the year with an amount above 0.
+@dataclass(frozen=True)
+class _Signing:
+    row: Any
+    node: Any  # signoff.Node
+    last: bool
 
-    录入≠审核: named awards whose matter the reviewer entered or last changed are refused; with
-    ``award_ids`` None they are left as drafts and counted in ``skipped_own``."""
+
+def approve(
+    db: Database,
+    year: int,
+    award_ids: Iterable[int] | None = None,
+    *,
+    opinion: str | None = None,
+    minutes_no: str | None = None,
+    on: date | None = None,
+) -> ApproveSummary:
+    """Sign each award at its current node of the sign-off chain for the acting user; the last
+    node makes it 已审核 (earlier ones 审核中). ``award_ids`` None signs every award of the year
+    this user may sign: drafts above 0 and awards waiting at a node.
+
+    At every node: 录入≠审核, one person signs at most one node of an award, the node's role, the
+    budget and the 失信 list (the first refusal stops the whole call; nothing is written). Named
+    awards the user may not sign are refused; with ``award_ids`` None they are left and counted."""
+    from desktop.services import signoff
+
     require_district(db)
     require_role(db, REVIEWER)
-    skipped_own = 0
-    if award_ids is None:
-        rows = db.query("SELECT * FROM awards WHERE year = ? AND status = '草稿'", (year,))
-        own = {i for i, _ in own_awards(db, [r["id"] for r in rows if r["amount_fen"] > 0])}
-        skipped_own = len(own)
-        rows = [r for r in rows if r["id"] not in own]
-    else:
-        ids = list(dict.fromkeys(int(i) for i in award_ids))
-        rows = []
-        for award_id in ids:
-            row = db.one("SELECT * FROM awards WHERE id = ?", (award_id,))
-            if row is None:
-                raise NotFound(f"核定结果编号{award_id}不存在")
-            if row["year"] != year:
-                raise ValidationError(
-                    f"核定结果{award_id}属于{row['year']}年度，不是{year}年度", field="年度"
-                )
-            if row["status"] != "草稿":
-                raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有草稿可以审核")
-            if row["amount_fen"] == 0:
-                raise Conflict(f"核定结果{award_id}金额为0（{row['explanation']}），无需审核")
-            rows.append(row)
-        check_separation(db, [r["id"] for r in rows], "审核")
-    to_approve = [r for r in rows if r["amount_fen"] > 0]
-    _refuse_drifted(db, to_approve)
+    nodes = signoff.chain(db)
+    signoff.require_logins_for(db, nodes)
+    on = on or date.today()
+    rows, skipped_zero, skipped = _rows_to_sign(db, year, award_ids)
+    plan = _plan_signing(db, rows, nodes, strict=award_ids is not None)
+    skipped_own = skipped + _drop_own(db, plan, strict=award_ids is not None)
+    skipped_not_mine = len(rows) - len(plan) - (skipped_own - skipped)
+    for item in plan:
+        if item.node.needs_minutes and not (minutes_no or "").strip():
+            raise ValidationError(
+                f"“{item.node.name}”节点须填写局务会纪要编号（--minutes）", field="纪要编号"
+            )
+    # Sign only what the rules give now (a stale or altered draft is refused, nothing signed).
+    _refuse_drifted(db, [p.row for p in plan if p.row["status"] == status.DRAFT])
+    budget_notes, notices = _check_budget(db, [p.row for p in plan])
+    checked = _check_blacklist(db, [p.row for p in plan], on)
     at = now_text()
     with db.transaction():
-        for row in to_approve:
-            db.execute(
-                "UPDATE awards SET status = '已审核', reviewed_at = ?, reviewed_by = ?, approved_hash = ?"
-                " WHERE id = ? AND status = '草稿'",
-                (at, db.user, approved_hash(row), row["id"]),
-            )
-        db.log_many(
-            [
-                (
-                    "审核通过",
-                    "awards",
-                    r["id"],
-                    {"status": "草稿"},
-                    {"status": "已审核", "amount_fen": r["amount_fen"]},
-                )
-                for r in to_approve
-            ]
-        )
+        logs: list[LogItem] = []
+        for item in plan:
+            logs.append(_sign(db, item, len(nodes), at, opinion, minutes_no, checked, budget_notes))
+        db.log_many(logs)
+        for item in plan:
+            if item.last:
+                from desktop.services.clawbacks import settle_correction
+
+                settle_correction(db, item.row["id"])
+    final = [p for p in plan if p.last]
     return ApproveSummary(
-        len(to_approve),
-        len(rows) - len(to_approve),
-        sum(r["amount_fen"] for r in to_approve),
-        skipped_own,
+        approved=len(final),
+        skipped_zero=skipped_zero,
+        total_fen=sum(p.row["amount_fen"] for p in final),
+        skipped_own=skipped_own,
+        signed=len(plan) - len(final),
+        skipped_not_mine=max(0, skipped_not_mine),
+        notices=tuple(notices),
+    )
+
+
+def _rows_to_sign(
+    db: Database, year: int, award_ids: Iterable[int] | None
+) -> tuple[list, int, int]:
+    """(rows to sign, drafts at 0 left alone, 0); named awards are checked one by one."""
+    signable = (status.DRAFT, status.IN_REVIEW)
+    if award_ids is None:
+        rows = db.query(
+            f"SELECT * FROM awards WHERE year = ? AND status IN {status.sql_list(signable)} ORDER BY id",
+            (year,),
+        )
+        return [r for r in rows if r["amount_fen"] > 0], sum(r["amount_fen"] == 0 for r in rows), 0
+    rows = []
+    for award_id in dict.fromkeys(int(i) for i in award_ids):
+        row = award_row(db, award_id)
+        if row["year"] != year:
+            raise ValidationError(
+                f"核定结果{award_id}属于{row['year']}年度，不是{year}年度", field="年度"
+            )
+        if row["status"] not in signable:
+            raise Conflict(
+                f"核定结果{award_id}状态为“{row['status']}”，只有草稿可以审核（审核中的可继续签批）"
+            )
+        if row["amount_fen"] == 0:
+            raise Conflict(f"核定结果{award_id}金额为0（{row['explanation']}），无需审核")
+        rows.append(row)
+    return rows, 0, 0
+
+
+def _plan_signing(db: Database, rows: list, nodes: tuple, *, strict: bool) -> list[_Signing]:
+    from desktop.services import signoff
+
+    done = signoff.signatures(db, [r["id"] for r in rows])
+    plan = []
+    for row in rows:
+        signed = done.get(row["id"], [])
+        if len(signed) >= len(nodes):  # signed under a longer chain than today's: finish it
+            node, last = nodes[-1], True
+        else:
+            node, last = nodes[len(signed)], len(signed) + 1 == len(nodes)
+        problem = signoff.signing_problem(db, node, signed)
+        if problem:
+            if strict:
+                raise PermissionDenied(f"核定结果{row['id']}：{problem}")
+            continue
+        plan.append(_Signing(row, node, last))
+    return plan
+
+
+def _drop_own(db: Database, plan: list[_Signing], *, strict: bool) -> int:
+    """录入≠审核 at every node: refuse (named awards) or drop (``--all``) the user's own."""
+    ids = [p.row["id"] for p in plan]
+    if strict:
+        check_separation(db, ids, "审核")
+        return 0
+    own = {i for i, _ in own_awards(db, ids)}
+    plan[:] = [p for p in plan if p.row["id"] not in own]
+    return len(own)
+
+
+def _check_budget(db: Database, rows: list) -> tuple[dict[int, str], list[str]]:
+    from desktop.services.budget import check_signing
+
+    return check_signing(db, rows)
+
+
+def _check_blacklist(db: Database, rows: list, on: date) -> tuple[int | None, str, dict[int, str]]:
+    """The 失信 check of every award's enterprise on ``on``: refuses a listed one; returns the
+    list checked against and each award's note."""
+    from desktop.core.errors import PermissionDenied
+    from desktop.services.blacklist import list_in_force, listings_on
+
+    current = list_in_force(db)
+    listed = listings_on(db, on)
+    notes = {}
+    for row in rows:
+        ent = db.one(
+            "SELECT credit_code, name FROM enterprises WHERE id = ?", (row["enterprise_id"],)
+        )
+        if ent is not None and ent[0] in listed:
+            who = f"{ent[1]}（{ent[0]}）于{on.isoformat()}"
+            raise PermissionDenied(listed[ent[0]].refusal(f"审核（核定结果{row['id']}）", who))
+        notes[row["id"]] = (
+            current.note
+            if current.import_id is None
+            else f"已核查{current.note}，{on.isoformat()}未列入"
+        )
+    return current.import_id, current.note, notes
+
+
+def _sign(
+    db: Database,
+    item: _Signing,
+    node_count: int,
+    at: str,
+    opinion: str | None,
+    minutes_no: str | None,
+    checked: tuple[int | None, str, dict[int, str]],
+    budget_notes: dict[int, str],
+) -> LogItem:
+    """One decision: the node's signature and the award's new status (one place to sign it);
+    returns its change-log entry."""
+    from desktop.services import signoff
+
+    row = item.row
+    values = signoff.record(
+        db,
+        row,
+        item.node,
+        node_count,
+        at,
+        opinion=(opinion or "").strip() or None,
+        minutes_no=(minutes_no or "").strip() or None if item.node.needs_minutes else None,
+        blacklist_import=checked[0],
+        blacklist_note=checked[2][row["id"]],
+        budget_note=budget_notes.get(row["id"], ""),
+    )
+    new = status.APPROVED if item.last else status.IN_REVIEW
+    fingerprint = approved_hash(row)
+    if item.last:
+        db.execute(
+            "UPDATE awards SET status = ?, reviewed_at = ?, reviewed_by = ?, approved_hash = ?"
+            " WHERE id = ?",
+            (new, at, db.user, fingerprint, row["id"]),
+        )
+    else:
+        db.execute(
+            "UPDATE awards SET status = ?, approved_hash = ? WHERE id = ?",
+            (new, fingerprint, row["id"]),
+        )
+    return (
+        "审核通过" if item.last else "签批",
+        "awards",
+        row["id"],
+        {"status": row["status"]},
+        {
+            "status": new,
+            "amount_fen": row["amount_fen"],
+            "approved_hash": fingerprint,
+            **({"reviewed_at": at, "reviewed_by": db.user} if item.last else {}),
+            "signoff": values,
+        },
     )
 
 
@@ -285,7 +448,8 @@ def _require_reason(reason: str | None, what: str) -> str:
     return text
 
 
-def _row(db: Database, award_id: int):
+def award_row(db: Database, award_id: int) -> Any:
+    """The stored row of one award (``NotFound`` when there is none)."""
     row = db.one("SELECT * FROM awards WHERE id = ?", (award_id,))
     if row is None:
         raise NotFound(f"核定结果编号{award_id}不存在")
@@ -293,87 +457,147 @@ def _row(db: Database, award_id: int):
 
 
 def reject(db: Database, award_id: int, reason: str | None) -> None:
-    """草稿 → 不予奖补, with the reason (required)."""
+    """草稿 or 审核中 → 不予奖补, with the reason (required); a later node may reject too."""
     require_district(db)
     require_role(db, REVIEWER)
     text = _require_reason(reason, "不予奖补")
-    row = _row(db, award_id)
-    if row["status"] != "草稿":
+    row = award_row(db, award_id)
+    if row["status"] not in (status.DRAFT, status.IN_REVIEW):
         raise Conflict(
-            f"核定结果{award_id}状态为“{row['status']}”，只有草稿可以不予奖补；已审核的请撤销"
+            f"核定结果{award_id}状态为“{row['status']}”，只有草稿或审核中的可以不予奖补；已审核的请撤销"
         )
     check_separation(db, [award_id], "作出不予奖补决定")
+    at = now_text()
     with db.transaction():
-        db.execute(
-            "UPDATE awards SET status = '不予奖补', decision_reason = ?, reviewed_at = ?, reviewed_by = ?"
-            " WHERE id = ?",
-            (text, now_text(), db.user, award_id),
-        )
-        db.log(
-            "不予奖补",
-            "awards",
-            award_id,
-            {"status": "草稿"},
-            {"status": "不予奖补", "reason": text},
-        )
+        _decide(db, row, status.REJECTED, text, at, action=status.REJECTED)
+
+
+def _decide(db: Database, row: Any, new: str, reason: str, at: str, *, action: str) -> None:
+    """One decision with its reason (不予奖补, 撤销): the one place such a decision is written."""
+    db.execute(
+        "UPDATE awards SET status = ?, decision_reason = ?, reviewed_at = ?, reviewed_by = ?"
+        " WHERE id = ?",
+        (new, reason, at, db.user, row["id"]),
+    )
+    db.log(
+        action,
+        "awards",
+        row["id"],
+        {"status": row["status"]},
+        {"status": new, "reason": reason, "reviewed_at": at, "reviewed_by": db.user},
+    )
+
+
+REVOCABLE = (status.APPROVED, status.PAID, status.PAYMENT_FAILED)
 
 
 def revoke(db: Database, award_id: int, reason: str | None) -> None:
-    """已审核/已拨付 → 已撤销, with the reason (required); the amount stays as evidence."""
+    """已审核/已拨付/拨付失败 → 已撤销, with the reason (required); the amount stays as evidence.
+    An award in a payment batch still awaiting 财政's result cannot be revoked."""
     require_district(db)
     require_role(db, REVIEWER)
     text = _require_reason(reason, "撤销")
-    row = _row(db, award_id)
-    if row["status"] not in ("已审核", "已拨付"):
-        raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有已审核或已拨付的可以撤销")
+    row = award_row(db, award_id)
+    if row["status"] not in REVOCABLE:
+        raise Conflict(
+            f"核定结果{award_id}状态为“{row['status']}”，只有已审核、已拨付或拨付失败的可以撤销"
+        )
     with db.transaction():
-        db.execute(
-            "UPDATE awards SET status = '已撤销', decision_reason = ?, reviewed_at = ?, reviewed_by = ?"
-            " WHERE id = ?",
-            (text, now_text(), db.user, award_id),
+        revoke_in_transaction(db, row, text)
+
+
+def revoke_in_transaction(db: Database, row: Any, reason: str) -> None:
+    """The revocation itself, inside the caller's transaction (also used by 公示异议成立)."""
+    from desktop.services.payments import pending_batch_of
+
+    batch = pending_batch_of(db, row["id"])
+    if batch is not None:
+        raise Conflict(
+            f"核定结果{row['id']}在拨付批次{batch}中等待财政支付结果，导入结果后才能撤销"
         )
-        db.log(
-            "撤销",
-            "awards",
-            award_id,
-            {"status": row["status"]},
-            {"status": "已撤销", "reason": text},
-        )
+    _decide(db, row, status.REVOKED, reason, now_text(), action="撤销")
 
 
 def reopen(db: Database, award_id: int) -> None:
     """不予奖补 → 草稿 (a rejection taken back); the next calculation recomputes it."""
     require_district(db)
     require_role(db, REVIEWER)
-    row = _row(db, award_id)
-    if row["status"] != "不予奖补":
+    row = award_row(db, award_id)
+    if row["status"] != status.REJECTED:
         raise Conflict(f"核定结果{award_id}状态为“{row['status']}”，只有不予奖补的可以恢复为草稿")
     with db.transaction():
         db.execute(
-            "UPDATE awards SET status = '草稿', decision_reason = NULL WHERE id = ?", (award_id,)
+            "UPDATE awards SET status = ?, decision_reason = NULL WHERE id = ?",
+            (status.DRAFT, award_id),
         )
-        db.log("恢复草稿", "awards", award_id, {"status": "不予奖补"}, {"status": "草稿"})
+        db.log(
+            "恢复草稿",
+            "awards",
+            award_id,
+            {"status": status.REJECTED, "reason": row["decision_reason"]},
+            {"status": status.DRAFT, "reason": None},
+        )
 
 
-def mark_paid(db: Database, award_ids: Iterable[int]) -> int:
+def mark_paid(db: Database, award_ids: Iterable[int], *, on: date | None = None) -> int:
+    """已审核/拨付失败 → 已拨付 by hand (``pay``: money paid outside a payment batch). The 失信
+    list is checked on the day; a corrected award records only the difference as paid."""
+    from desktop.services.blacklist import refuse_enterprise_if_listed
+    from desktop.services.budget import credits
+    from desktop.services.payments import pending_batch_of
+
     require_district(db)
     require_role(db, REVIEWER)
+    on = on or date.today()
     ids = list(dict.fromkeys(int(i) for i in award_ids))
-    rows = [_row(db, i) for i in ids]
+    rows = [award_row(db, i) for i in ids]
     for row in rows:
-        if row["status"] != "已审核":
+        if row["status"] not in (status.APPROVED, status.PAYMENT_FAILED):
             raise Conflict(
-                f"核定结果{row['id']}状态为“{row['status']}”，只有已审核的可以标记为已拨付"
+                f"核定结果{row['id']}状态为“{row['status']}”，只有已审核或拨付失败的可以标记为已拨付"
             )
+        batch = pending_batch_of(db, row["id"])
+        if batch is not None:
+            raise Conflict(
+                f"核定结果{row['id']}在拨付批次{batch}中等待财政支付结果，请导入支付结果"
+            )
+        refuse_enterprise_if_listed(db, row["enterprise_id"], on, f"拨付（核定结果{row['id']}）")
+    credit = credits(db, ids)
     at = now_text()
     with db.transaction():
-        db.executemany(
-            "UPDATE awards SET status = '已拨付', paid_at = ? WHERE id = ?", [(at, i) for i in ids]
-        )
-        db.log_many(
-            [("拨付", "awards", i, {"status": "已审核"}, {"status": "已拨付"}) for i in ids]
-        )
+        for row in rows:
+            paid = max(0, row["amount_fen"] - credit.get(row["id"], 0))
+            record_paid(db, row, at, paid, voucher=None, action="拨付")
     return len(ids)
+
+
+def record_paid(
+    db: Database,
+    row: Any,
+    paid_at: str,
+    paid_fen: int,
+    *,
+    voucher: str | None,
+    action: str,
+    logs: list[LogItem] | None = None,
+) -> None:
+    """An award becomes 已拨付 (inside the caller's transaction): the one place payment is written.
+    Its change-log entry goes to ``logs`` when given (the caller writes them at once), else now."""
+    db.execute(
+        "UPDATE awards SET status = ?, paid_at = ?, paid_fen = ?, voucher = ? WHERE id = ?",
+        (status.PAID, paid_at, paid_fen, voucher, row["id"]),
+    )
+    entry: LogItem = (
+        action,
+        "awards",
+        row["id"],
+        {"status": row["status"]},
+        {"status": status.PAID, "paid_at": paid_at, "paid_fen": paid_fen, "voucher": voucher},
+    )
+    if logs is None:
+        db.log(*entry)
+    else:
+        logs.append(entry)
 
 
 def explain(db: Database, award_id: int) -> str:

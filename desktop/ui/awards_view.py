@@ -83,6 +83,10 @@ class AwardsView(View):
         self.explain_action = self._add("查看计算过程", self.explain_selected)
         self.reopen_action = self._add("恢复为草稿", self.reopen_selected)
         self.paid_action = self._add("标记已拨付", self.mark_paid_selected)
+        from desktop.ui.payment_dialogs import payment_menu  # 签批、公示异议、追回、档案
+
+        self.payment_action = self._add("签批与拨付", lambda: None)
+        self.payment_action.setMenu(payment_menu(self.ctx, self, self.selected_ids))
         self.export_action = self._add("导出明细表…", self.export)
         self.calc_button = self._button(self.calc_action)
         self.approve_button = self._button(self.approve_action)
@@ -93,6 +97,8 @@ class AwardsView(View):
         self.explain_button = self._button(self.explain_action)
         self.reopen_button = self._button(self.reopen_action)
         self.paid_button = self._button(self.paid_action)
+        self.payment_button = self._button(self.payment_action)
+        self.payment_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.export_button = self._button(self.export_action)
         layout.addWidget(self.toolbar)
 

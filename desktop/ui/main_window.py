@@ -31,10 +31,12 @@ from desktop.ui.theme import SETTINGS_APP
 
 # (title, module, class): views are imported and built when first shown.
 VIEWS = (
+    ("待办", "desktop.ui.start_view", "StartView"),
     ("企业名录", "desktop.ui.enterprise_view", "EnterpriseView"),
     ("四强名单", "desktop.ui.siqiang_view", "SiqiangView"),
     ("奖补事项", "desktop.ui.application_view", "ApplicationView"),
     ("核定与审核", "desktop.ui.awards_view", "AwardsView"),
+    ("拨付", "desktop.ui.payment_view", "PaymentView"),
     ("政策规则", "desktop.ui.policy_view", "PolicyView"),
     ("统计", "desktop.ui.stats_view", "StatsView"),
     ("受理", "desktop.ui.intake_view", "IntakeView"),

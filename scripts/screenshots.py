@@ -378,6 +378,11 @@ def main(argv: list[str]) -> int:
     save(login, "20-登录")
     login.close()
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from payment_shots import take  # the payment path: 待办, 拨付, its dialogs and reports
+
+    take(window, db, save, work, out, shots)
+
     # A fresh database in its first year: the 新列入 warning.
     from desktop.services.demo import build_demo  # noqa: F401 (the demo has all years)
     from desktop.services.siqiang_lists import replace_list

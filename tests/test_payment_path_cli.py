@@ -470,3 +470,30 @@ def log_size(db: Path) -> int:
         return conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
     finally:
         conn.close()
+
+
+def test_calendar_deadlines_and_dossier_commands(capsys, monkeypatch, db, tmp_path):
+    def c(*args, user=None):
+        return cli(capsys, monkeypatch, db, *args, user=user)
+
+    out = ok(c("calendar", "show", "2024"))
+    assert "2024-09-29  工作日  国庆节调休上班" in out and "chinesecalendar 1.11.0" in out
+    assert "2027年不在工作日历中" in ok(c("calendar", "show", "2027"))
+    book = write_xlsx(tmp_path / "2027.xlsx", ["日期", "类型", "说明"], [[date(2027, 10, 1), "休息日", "国庆节"]])
+    ok(c("calendar", "import", str(book), user=REVIEWER))
+    assert "不在工作日历中" not in ok(c("calendar", "show", "2027"))
+
+    found = awards(capsys, monkeypatch, db)
+    ok(c("approve", "--year", "2024", *ids(found, 1), user=REVIEWER))
+    todo = json.loads(ok(c("deadlines", "--json")))
+    assert [(t["事项"], t["核定结果"]) for t in todo] == [("公示", found[1]["编号"])]
+
+    pdf = tmp_path / "档案.pdf"
+    out = ok(c("dossier", ids(found, 1)[0], "--out", str(pdf)))
+    assert pdf.exists() and "数据指纹" in out
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as doc:
+        text = "".join(page.extract_text() or "" for page in doc.pages)
+    assert "签批记录" in text and REVIEWER in text and "变更日志" in text
+    assert "报表与数据库一致" in ok(c("verify", str(pdf)))

@@ -372,8 +372,15 @@ def export_report_to(
 
 
 def open_sign(ctx: AppContext, parent: QWidget | None, award_ids: Sequence[int]) -> QDialog | None:
+    from desktop.core import status
+    from desktop.services.awards import get_award
+
+    signable = (status.DRAFT, status.IN_REVIEW)
+    award_ids = [
+        i for i in award_ids if (a := get_award(ctx.db, i)).status in signable and a.amount_fen > 0
+    ]
     if not award_ids:
-        messages.show_info(parent, "请先选择草稿或审核中的核定结果。")
+        messages.show_info(parent, "请先选择金额大于0的草稿或审核中的核定结果。")
         return None
     dialog = ctx.call(parent, SignDialog, ctx, parent, award_ids)
     if dialog is not None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-
 from pathlib import Path
 
 
@@ -29,25 +28,51 @@ def _prepare(db, work: Path) -> dict:
     book = Workbook()
     ws = book.active
     ws.append(["统一社会信用代码", "名称", "列入日期", "移出日期", "列入机关", "事由"])
-    ws.append([listed.credit_code, listed.enterprise_name, "2024-05-20", None, "淄博市税务局", "逃避缴纳税款"])
+    ws.append(
+        [
+            listed.credit_code,
+            listed.enterprise_name,
+            "2024-05-20",
+            None,
+            "淄博市税务局",
+            "逃避缴纳税款",
+        ]
+    )
     path = work / "失信名单.xlsx"
     book.save(path)
     import_blacklist(db, path)
     awards.approve(db, 2024, [a.id for a in drafts[:-1]])
     created = publicity.create_publicity(db, 2024, "2024-09-27", 5, phone="0533-7180000").publicity
     objection = publicity.add_objection(
-        db, created.id, drafts[0].id, "张三 13800001111", "2024-09-29", "该企业车间尚未投产", channel="来电"
+        db,
+        created.id,
+        drafts[0].id,
+        "张三 13800001111",
+        "2024-09-29",
+        "该企业车间尚未投产",
+        channel="来电",
     )
     publicity.add_objection(
         db, created.id, drafts[1].id, "李四 13900002222", "2024-09-30", "金额有误", channel="来信"
     )
     publicity.close_objection(db, objection, "不成立", "经现场核实已投产")
     batch = payments.create_batch(db, 2024)
-    rows = [["序号", "统一社会信用代码", "金额（元）", "支付状态", "失败原因", "支付日期", "凭证号"]]
+    rows = [
+        ["序号", "统一社会信用代码", "金额（元）", "支付状态", "失败原因", "支付日期", "凭证号"]
+    ]
     for i in batch.items:
         bad = i.seq == 2
-        rows.append([i.seq, i.credit_code, f"{i.amount_fen / 100:.2f}", "失败" if bad else "成功",
-                     "户名与账号不符" if bad else None, None if bad else "2024-11-05", None if bad else f"PZ{i.seq:04d}"])
+        rows.append(
+            [
+                i.seq,
+                i.credit_code,
+                f"{i.amount_fen / 100:.2f}",
+                "失败" if bad else "成功",
+                "户名与账号不符" if bad else None,
+                None if bad else "2024-11-05",
+                None if bad else f"PZ{i.seq:04d}",
+            ]
+        )
     book = Workbook()
     for r in rows:
         book.active.append(r)
@@ -55,7 +80,9 @@ def _prepare(db, work: Path) -> dict:
     book.save(result)
     payments.import_result(db, batch.id, result)
     paid = batch.items[0].award_id
-    clawbacks.add_clawback(db, paid, "20000", "项目设备未按期投用，按协议追回部分奖励", document="临工信字〔2025〕3号")
+    clawbacks.add_clawback(
+        db, paid, "20000", "项目设备未按期投用，按协议追回部分奖励", document="临工信字〔2025〕3号"
+    )
     return {"publicity": created.id, "batch": batch.id, "paid": paid, "award": drafts[2].id}
 
 
@@ -126,4 +153,3 @@ def take(window, db, save, work: Path, out: Path, shots: list[str]) -> None:
         ("dossier", keys["paid"], None, "R5-审计档案"),
     ):
         _pdf_pages(db, out, name, key, year, label, shots)
-

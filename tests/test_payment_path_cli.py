@@ -479,7 +479,9 @@ def test_calendar_deadlines_and_dossier_commands(capsys, monkeypatch, db, tmp_pa
     out = ok(c("calendar", "show", "2024"))
     assert "2024-09-29  工作日  国庆节调休上班" in out and "chinesecalendar 1.11.0" in out
     assert "2027年不在工作日历中" in ok(c("calendar", "show", "2027"))
-    book = write_xlsx(tmp_path / "2027.xlsx", ["日期", "类型", "说明"], [[date(2027, 10, 1), "休息日", "国庆节"]])
+    book = write_xlsx(
+        tmp_path / "2027.xlsx", ["日期", "类型", "说明"], [[date(2027, 10, 1), "休息日", "国庆节"]]
+    )
     ok(c("calendar", "import", str(book), user=REVIEWER))
     assert "不在工作日历中" not in ok(c("calendar", "show", "2027"))
 

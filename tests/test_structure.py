@@ -21,9 +21,7 @@ BASE_MODULES = {"__init__", "resources", "paths", "console"}
 KNOWN = {
     "upward": {"desktop/services/fingerprint.py"},
     "sql": set(),
-    "status": {
-        "desktop/services/awards.py",
-    },
+    "status": set(),
 }
 
 

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from desktop.cli.framework import command
+from desktop.core import status
 from desktop.core.errors import DomainError
 from desktop.core.money import format_yuan
 from desktop.storage.database import Database
@@ -20,7 +21,7 @@ def approve(db: Database, args: argparse.Namespace) -> int:
         db, args.year, None if args.all else args.ids, opinion=args.opinion, minutes_no=args.minutes
     )
     print(
-        f"已审核{s.approved}条，合计 {format_yuan(s.total_fen)} 元"
+        f"{status.APPROVED}{s.approved}条，合计 {format_yuan(s.total_fen)} 元"
         + (f"；签批{s.signed}条，待下一节点签批（审核中）" if s.signed else "")
         + (f"；{s.skipped_not_mine}条不是本人可签批的节点，未签批" if s.skipped_not_mine else "")
         + (f"；{s.skipped_zero}条金额为0的草稿未审核" if s.skipped_zero else "")

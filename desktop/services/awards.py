@@ -460,7 +460,7 @@ def reject(db: Database, award_id: int, reason: str | None) -> None:
     """草稿 or 审核中 → 不予奖补, with the reason (required); a later node may reject too."""
     require_district(db)
     require_role(db, REVIEWER)
-    text = _require_reason(reason, "不予奖补")
+    text = _require_reason(reason, status.REJECTED)
     row = award_row(db, award_id)
     if row["status"] not in (status.DRAFT, status.IN_REVIEW):
         raise Conflict(

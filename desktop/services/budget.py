@@ -181,7 +181,8 @@ def check_signing(db: Database, rows: list[Any]) -> tuple[dict[int, str], list[s
             raise Conflict(
                 f"超出预算：{year}年度{source}预算{format_yuan(line.budget_fen)}元，"
                 f"已审核未拨付{format_yuan(line.committed_fen)}元，已拨付{format_yuan(line.paid_fen)}元，"
-                f"余额{format_yuan(remaining)}元，本次签批核定结果{ids}需{format_yuan(new_fen)}元，不能审核"
+                f"余额{format_yuan(remaining)}元（{yuan_string(remaining)}），"
+                f"本次签批核定结果{ids}需{format_yuan(new_fen)}元，不能审核"
             )
         after = remaining - new_fen
         for r in items:

@@ -29,7 +29,7 @@ UPHELD, REJECTED = "成立", "不成立"
 OUTCOMES = (UPHELD, REJECTED)
 CHANNELS = ("来电", "来信", "来访", "电子邮件", "网上留言", "其他")
 _ANONYMOUS = {"匿名", "群众", "市民", "无", "不详", "某某", "知情人", "举报人", "网友"}
-_PHONE = re.compile(r"^[\d\-+()（）\s]{7,20}$")
+_PHONE_IN_TEXT = re.compile(r"\+?\d[\d\-\s]{5,18}\d")
 
 
 @dataclass(frozen=True)
@@ -191,16 +191,19 @@ def publicity_of_award(db: Database, award_id: int) -> Publicity | None:
 
 
 def _parse_person(text: str | None) -> tuple[str, str]:
-    parts = (text or "").replace("\u3000", " ").split()
-    if len(parts) < 2:
+    """``"张三 13800001111"`` (also ``张三（0533-7123456）``) → (name, contact). The name must be a
+    real one (not 匿名/群众…); the contact is whatever phone number the text holds."""
+    raw = (text or "").replace("\u3000", " ").strip()
+    phone = _PHONE_IN_TEXT.search(raw)
+    contact = phone.group(0).strip() if phone else ""
+    name = (raw.replace(contact, " ", 1) if contact else raw).strip(" ,，:：;；()（）")
+    name = name.split()[0] if name.split() else ""
+    if not name:
         raise ValidationError(
             "异议须实名提出：请按“姓名 联系电话”填写提出人（匿名异议不予登记）", field="提出人"
         )
-    name, contact = parts[0], " ".join(parts[1:])
     if name in _ANONYMOUS or len(name) < 2 or len(name) > 20 or any(c.isdigit() for c in name):
         raise ValidationError(f"提出人姓名“{name}”不是真实姓名，异议须实名提出", field="提出人")
-    if not _PHONE.match(contact) or sum(c.isdigit() for c in contact) < 7:
-        raise ValidationError(f"联系电话“{contact}”无效", field="联系电话")
     return name, contact
 
 

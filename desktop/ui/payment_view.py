@@ -70,11 +70,15 @@ class PublicityDialog(_FormDialog):
         self.days.setValue(DEFAULT_DAYS)
         self.phone = QLineEdit(ctx.db.setting(PHONE_SETTING) or "")
         self.end = QLabel()
-        self.end.setWordWrap(True)
+        self.warning = QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #b03a2e; font-weight: bold;")
         self.form.addRow("公示开始日期：", self.start)
         self.form.addRow("公示工作日数：", self.days)
         self.form.addRow("监督电话：", self.phone)
         self.form.addRow("公示结束日期：", self.end)
+        self.layout_.insertWidget(2, self.warning)
+        self.setMinimumWidth(640)
         self.start.dateChanged.connect(lambda _d: self.update_end())
         self.days.valueChanged.connect(lambda _v: self.update_end())
         self.update_end()
@@ -86,10 +90,10 @@ class PublicityDialog(_FormDialog):
         calendar = WorkCalendar(self.ctx.db)
         start = self.start.date().toPython()
         end = calendar.end_date(start, self.days.value())
-        text = f"{end.isoformat()}（按工作日历，含节假日与调休）"
-        if calendar.warnings:
-            text += "\n⚠ " + "；".join(calendar.warnings)
-        self.end.setText(text)
+        self.end.setText(f"{end.isoformat()}（按工作日历，含节假日与调休）")
+        self.warning.setText("⚠ " + "；".join(calendar.warnings) if calendar.warnings else "")
+        self.warning.setVisible(bool(calendar.warnings))
+        self.adjustSize()
 
     def submit(self) -> bool:
         from desktop.services.publicity import create_publicity

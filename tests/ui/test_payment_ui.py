@@ -150,4 +150,5 @@ def test_the_calendar_editor_warns_for_a_year_it_does_not_cover(qtbot, window):
 def test_a_publicity_dialog_shows_the_fallback_warning(qtbot, window):
     dialog = window.go_to("拨付").new_publicity()
     dialog.start.setDate(QDate(2027, 9, 30))
-    assert "2027年不在工作日历中" in dialog.end.text()
+    assert "2027年不在工作日历中" in dialog.warning.text()
+    assert dialog.end.text().startswith("2027-10-06")

@@ -98,6 +98,7 @@ class AwardsView(View):
         self.reopen_button = self._button(self.reopen_action)
         self.paid_button = self._button(self.paid_action)
         self.payment_button = self._button(self.payment_action)
+        self.payment_button.setMenu(self.payment_action.menu())
         self.payment_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.export_button = self._button(self.export_action)
         layout.addWidget(self.toolbar)

@@ -42,10 +42,10 @@ def test_sign_publicise_object_pay_and_claw_back_through_the_windows(
 ):
     window = paid_path
     awards_view = window.go_to("核定与审核")
-    assert awards_view.payment_button.menu().actions()[0].text().startswith("签批所选")
+    assert awards_view.payment_action.menu().actions()[0].text().startswith("签批所选")
     ids = [a.id for a in list_awards(small_db, 2024)]
     awards_view.table.selectAll()
-    awards_view.payment_button.menu().actions()[0].trigger()
+    awards_view.payment_action.menu().actions()[0].trigger()
     sign = _last_dialog()
     assert sign.award_ids == sorted(ids) or set(sign.award_ids) == set(ids)
     sign._accept()

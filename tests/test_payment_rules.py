@@ -345,14 +345,22 @@ def test_a_lower_corrected_award_is_paid_at_once_and_the_excess_is_clawed_back(d
     assert budget.budget_lines(db, 2024)[0].paid_fen == 25_000_000
 
 
+def _second_award(db, n: int, rule: str) -> int:
+    from desktop.services.applications import ApplicationInput, insert_applications
+    from desktop.services.calculation import calculate_year
+
+    eid = db.scalar("SELECT id FROM enterprises WHERE credit_code = ?", (code(n),))
+    insert_applications(db, [ApplicationInput(eid, code(n), rule, date(2024, 8, 1))])
+    calculate_year(db, 2024)
+    return db.scalar(
+        "SELECT max(id) FROM awards WHERE enterprise_id = ? AND rule_code = ?", (eid, rule)
+    )
+
+
 def test_a_clawback_offset_against_a_later_award_reduces_its_payment(db, tmp_path):
     succeed(db, tmp_path, publicise_and_pay(db, tmp_path, 1))
-    paid, later = award_of(db, 1), award_of(db, 2)
-    with db.transaction():  # make the draft of enterprise 2 a second, later award of enterprise 1
-        db.execute(
-            "UPDATE awards SET enterprise_id = (SELECT enterprise_id FROM awards WHERE id = ?) WHERE id = ?",
-            (paid, later),
-        )
+    paid = award_of(db, 1)
+    later = _second_award(db, 1, "LZ41-6D")  # a later 100,000 award of the same enterprise
     claw = clawbacks.add_clawback(
         db, paid, "20000", "部分未达标", document="临工信〔2025〕1号", offset_against=later
     )

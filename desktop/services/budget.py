@@ -22,8 +22,8 @@ from typing import Any
 
 from desktop.core import status
 from desktop.core.errors import Conflict, ValidationError
+from desktop.core.methods.base import DEFAULT_FUND_SOURCE
 from desktop.core.money import format_yuan, parse_amount, yuan_string
-from desktop.core.rules import DEFAULT_FUND_SOURCE
 from desktop.services.offices import require_district_for
 from desktop.services.users import ADMIN, require_role
 from desktop.storage.database import Database, now_text
@@ -193,31 +193,29 @@ def check_signing(db: Database, rows: list[Any]) -> tuple[dict[int, str], list[s
 
 
 def future_installments(db: Database, from_year: int) -> list[tuple[int, str, int]]:
-    """(due year, fund source, amount) of installments that approved multi-year awards still owe
-    in later years (what 财政 must plan for): the yearly amounts of `installments` rules whose
-    first award (installment 0) is granted, for the due years after ``from_year`` not yet
-    calculated."""
-    import json
+    """(due year, fund source, amount) of installments that granted multi-year awards still owe
+    in years after ``from_year`` and that are not calculated yet (what 财政 must plan for): each
+    rule's own payment schedule (``RuleVersion.schedule``) from its granted first award."""
+    from desktop.services.catalogue import load_catalogue
 
+    rules = {r.rule_id: r for r in load_catalogue(db).all_versions()}
     out: dict[tuple[int, str], int] = defaultdict(int)
-    rows = db.query(
-        f"SELECT a.application_id, a.year, r.params, {SOURCE_SQL} FROM awards a JOIN rules r ON r.id = a.rule_id"
-        f" WHERE r.method = 'installments' AND a.installment_no = 0 AND a.status IN {status.sql_list(status.GRANTED)}"
-    )
     calculated = {
         (r[0], r[1])
         for r in db.query(
-            f"SELECT application_id, installment_no FROM awards WHERE installment_no > 0"
+            "SELECT application_id, installment_no FROM awards WHERE installment_no > 0"
             f" AND status NOT IN {status.sql_list(status.SUPERSEDED)}"
         )
     }
-    for app_id, year, params_text, source in rows:
-        params = json.loads(params_text)
-        years = int(params.get("years") or 0)
-        offset = int(params.get("first_year_offset") or 1)
-        yearly = parse_amount(params.get("yearly") or 0, field="每年补贴")
-        for no in range(1, years + 1):
-            due = year + offset + no - 1
+    for app_id, year, amount, rule_id in db.query(
+        "SELECT application_id, year, amount_fen, rule_id FROM awards WHERE installment_no = 0"
+        f" AND rule_id IS NOT NULL AND status IN {status.sql_list(status.GRANTED)}"
+    ):
+        rule = rules.get(rule_id)
+        if rule is None:
+            continue
+        for payment in rule.schedule(year, amount)[1:]:
+            due, no = payment.year, payment.no
             if due > from_year and (app_id, no) not in calculated:
-                out[(due, source)] += yearly
+                out[(due, rule.fund_source)] += payment.amount_fen
     return sorted((y, s, v) for (y, s), v in out.items())

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core import status
-from desktop.core.bank import bank_details_problem, normalize_account
 from desktop.core.errors import Conflict, ImportRejected, NotFound, RowProblem, ValidationError
 from desktop.core.money import format_yuan, parse_amount, yuan_string
 from desktop.services.budget import SOURCE_SQL
@@ -34,6 +33,20 @@ OBJECTION_OPEN = "异议未处理"
 NO_BANK = "缺少银行账户"
 BLACKLISTED = "失信"
 IN_BATCH = "已在拨付批次中等待结果"
+
+
+def bank_details_problem(bank_name: str | None, account: str | None) -> str | None:
+    """Why a payee's bank details cannot be used for a payment (None: they can): the registry's
+    own check of 银行账号 (``registry.parse_bank_account``), and a 开户银行."""
+    from desktop.services.registry import parse_bank_account
+
+    if not (bank_name or "").strip() or not (account or "").strip():
+        return NO_BANK
+    try:
+        parse_bank_account(account)
+    except ValidationError as exc:
+        return f"{NO_BANK}（{exc}）"
+    return None
 
 
 def pending_batch_of(db: Database, award_id: int) -> int | None:
@@ -157,6 +170,12 @@ def _summary(row: Any, credit: int, offset: int) -> str:
     return text
 
 
+def _account_digits(account: str) -> str:
+    from desktop.services.registry import parse_bank_account
+
+    return parse_bank_account(account) or ""
+
+
 def plan_batch(
     db: Database, year: int, *, on: date | None = None
 ) -> tuple[list[dict], list[LeftOut]]:
@@ -199,7 +218,7 @@ def plan_batch(
                 "credit_code": row["credit_code"],
                 "payee": row["account_name"] or row["enterprise"],
                 "bank_name": row["bank_name"].strip(),
-                "bank_account": normalize_account(row["bank_account"]),
+                "bank_account": _account_digits(row["bank_account"]),
                 "amount_fen": due - offset,
                 "offset_fen": offset,
                 "credit_fen": credit.get(row["id"], 0),

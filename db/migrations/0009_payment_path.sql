@@ -1,4 +1,4 @@
--- 0008: from approval to money in the enterprise's account (interfaces.md "From approval to
+-- 0009: from approval to money in the enterprise's account (interfaces.md "From approval to
 -- payment"): the sign-off nodes each award passed, the working-day calendar, 公示 and objections,
 -- budgets per award year and fund source, the 严重失信主体名单, payment batches and 财政's results,
 -- clawbacks (追回). Amounts are INTEGER 分, dates ISO text.

@@ -83,3 +83,22 @@ def test_a_draft_raised_in_the_file_is_not_approved(capsys, demo):
     assert not [r for r in rows if r["状态"] == "已审核" and r["编号"] == draft["编号"]]
     check = cli(capsys, demo, "check")
     assert check[0] == 1 and "可能被直接改动" in check[1]  # and check finds it too
+
+
+def test_a_raised_draft_is_found_even_after_later_input_changes(capsys, demo):
+    """A later logged change (a rejection) makes every draft 'possibly stale' for the recompute
+    check; the draft's own calculation record still gives the raised amount away."""
+    rows = json.loads(cli(capsys, demo, "list", "awards", "--year", "2024", "--json")[1])
+    drafts = [r for r in rows if r["状态"] == "草稿" and r["计算金额（元）"] != "0.00"]
+    raised, other = drafts[0], drafts[1]
+    conn = sqlite3.connect(demo)
+    with conn:
+        conn.execute(
+            "UPDATE awards SET amount_fen = amount_fen + 1 WHERE id = ?", (raised["编号"],)
+        )
+    conn.close()
+    reason = ("--reason", "材料不全，经复核不予奖补")
+    assert cli(capsys, demo, "reject", str(other["编号"]), *reason)[0] == 0
+    status, out, _ = cli(capsys, demo, "check")
+    assert status == 1
+    assert f"核定结果{raised['编号']}" in out and "与其计算记录中的" in out

@@ -71,6 +71,7 @@ class _Award:
     manual_amount_fen: int | None
     description: str | None
     city_document: str | None
+    traced_fen: int | None
 
     @property
     def label(self) -> str:
@@ -81,7 +82,8 @@ def _standing(db: Database) -> list[_Award]:
     rows = db.query(
         "SELECT a.id, a.application_id, a.enterprise_id, e.name, a.rule_code, a.rule_id, a.year,"
         " a.installment_no, a.amount_fen, a.status, a.calculated_at, ap.event_date, ap.basis_fen,"
-        " ap.level, ap.manual_amount_fen, ap.description, ap.city_document FROM awards a"
+        " ap.level, ap.manual_amount_fen, ap.description, ap.city_document,"
+        " json_extract(a.trace, '$.amount_fen') AS traced_fen FROM awards a"
         " JOIN enterprises e ON e.id = a.enterprise_id JOIN applications ap ON ap.id = a.application_id"
         f" WHERE a.status IN {_STANDING} ORDER BY a.id"
     )
@@ -104,6 +106,7 @@ def _standing(db: Database) -> list[_Award]:
             manual_amount_fen=r["manual_amount_fen"],
             description=r["description"],
             city_document=r["city_document"],
+            traced_fen=r["traced_fen"],
         )
         for r in rows
     ]
@@ -218,6 +221,12 @@ def _drafts(db: Database, awards: list[_Award], catalogue: Catalogue, result: Au
     changed = _changed_after(db)
     stale = 0
     for a in drafts:
+        if a.traced_fen is not None and a.traced_fen != a.amount_fen:
+            result.add(
+                f"{a.label}草稿金额 {format_yuan(a.amount_fen)} 元，与其计算记录中的 "
+                f"{format_yuan(a.traced_fen)} 元不符：可能被直接改动"
+            )
+            continue
         want = expected.get((a.application_id, a.rule_code, a.installment_no))
         if want == a.amount_fen:
             continue

@@ -101,6 +101,51 @@ def _registry_import_shots(window, app, work: Path, save, settle) -> None:
     problems.reject()
 
 
+def _policy_shots(app, window, save, settle) -> None:
+    """政策规则: a draft of the successor policy, its editor, a new clause, 试算 and the cases."""
+    policies = window.go_to("政策规则")
+    copy = policies.copy_selected()
+    copy.doc_number.setText("临政字〔2026〕8号")
+    save(copy, "13-复制为新版本草稿")
+    copy.save()
+    editor = policies._dialogs[-1]
+    editor.resize(1280, 860)
+    editor.select_rule("LZ41-2")
+    editor.editor.param_edits["rate"].setText("25%")
+    editor.editor.text.setPlainText(
+        "对获得淄政办字〔2021〕7号市级扶持资金的“四强”企业，按25%给予配套奖励，最高不超过150万元。"
+    )
+    editor.save_clause()
+    save(editor, "13b-政策草稿编辑")
+    added = editor.add_clause()
+    added.editor.code.setText("LZ41-11")
+    added.editor.clause.setText("三（十一）")
+    added.editor.name.setText("首次认定国家级专精特新“小巨人”企业")
+    added.editor.method.setCurrentIndex(added.editor.method.findData("fixed"))
+    added.editor.set_param("amount", "50万")
+    added.editor.conditions["first_time"].setChecked(True)
+    added.editor.text.setPlainText(
+        "对首次认定为国家级专精特新“小巨人”的企业，给予50万元一次性奖励。"
+    )
+    save(added, "13c-新增条款")
+    added.save()
+    whatif = editor.open_whatif()
+    whatif.year.setValue(2026)
+    whatif.resize(1200, 760)
+    task = whatif.start()
+    while task.is_running():
+        app.processEvents()
+    settle()
+    save(whatif, "13d-试算")
+    whatif.tabs.setCurrentIndex(3)
+    save(whatif, "13e-试算-图表")
+    whatif.reject()
+    editor.reject()
+    policies.tabs.setCurrentIndex(1)
+    save(window, "05b-政策规则-典型案例")
+    policies.tabs.setCurrentIndex(0)
+
+
 def main(argv: list[str]) -> int:
     manual = argv == ["--manual"]
     if len(argv) != 1:
@@ -259,17 +304,7 @@ def main(argv: list[str]) -> int:
     problems.reject()
 
     _registry_import_shots(window, app, work, save, settle)
-
-    # 政策规则: copy into a new version with an edited rate.
-    policies = window.go_to("政策规则")
-    copy = policies.copy_selected()
-    copy.doc_number.setText("临政字〔2026〕8号")
-    copy.select_rule("LZ41-2")
-    copy.param_edits["rate"].setText("25%")
-    copy._edited("rate")
-    copy.resize(1000, 700)
-    save(copy, "13-复制为新版本")
-    copy.discard()
+    _policy_shots(app, window, save, settle)
 
     stats = window.go_to("统计")
     stats.tabs.setCurrentIndex(1)

@@ -380,7 +380,8 @@ def test_an_out_of_validity_row_cites_the_policy_it_falls_outside(capsys, office
     calc(capsys, office, 2026)
     (award,) = awards(capsys, office, 2026)
     assert award["计算说明"] == (
-        "依据临政字〔2021〕41号三（五）：不予奖补——政策已于2025年12月31日到期"
+        "依据临政字〔2021〕41号三（五）：不予奖补——政策已于2025年12月31日到期，"
+        "需录入继任政策（自2026年1月1日起）的版本后计算"
     )
 
 

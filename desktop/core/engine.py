@@ -182,7 +182,7 @@ def _evaluate(
     )
     when = format_date_cn(app.event_date)
     if not catalogue.known(code):
-        option.reasons.append(f"条款编号{code}不存在")
+        option.reasons.append(catalogue.unknown_reason(code))
         return option
     if rule is None:
         reason = catalogue.gap_reason(code, app.event_date)

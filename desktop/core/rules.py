@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -24,14 +24,23 @@ from desktop.core.trace import ParamLine
 
 __all__ = [
     "CONDITIONS",
+    "DRAFT_VERSION",
+    "PUBLISHED_VERSION",
     "LEVELS",
     "METHODS",
     "Catalogue",
     "RuleVersion",
+    "VersionSpan",
     "format_date_cn",
     "normalize_document",
     "parse_rule",
 ]
+
+
+# A policy version's status: a draft (草拟) is edited freely and ignored by the calculation (试算
+# uses it); a published one (已发布) is in force over its dates and edited only through a new draft.
+DRAFT_VERSION = "草拟"
+PUBLISHED_VERSION = "已发布"
 
 
 @lru_cache(maxsize=8192)
@@ -78,6 +87,7 @@ class RuleVersion:
     valid_from: date
     valid_to: date | None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    policy_id: int = 0  # the policy the version belongs to (versions descended by draft/copy)
 
     # -- the method and its typed parameters (parsed once per version) --------------------------
     @property
@@ -145,10 +155,59 @@ class RuleVersion:
         return f"{self.doc_number}有效期（{format_date_cn(self.valid_from)}至{end}）"
 
 
-class Catalogue:
-    """All rule versions, looked up by code and event date."""
+@dataclass(frozen=True)
+class VersionSpan:
+    """One policy version as explanations mention it: its 文号, dates and rule codes."""
 
-    def __init__(self, versions: Iterable[RuleVersion]) -> None:
+    version_id: int
+    policy_id: int
+    doc_number: str
+    valid_from: date
+    valid_to: date | None
+    codes: frozenset[str]
+
+    def covers(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+
+def _outside(version: RuleVersion, start: date, end: date | None) -> list[RuleVersion]:
+    """The parts of ``version``'s validity outside ``start``..``end`` (cut around a draft)."""
+    parts: list[RuleVersion] = []
+    if version.valid_from < start:
+        before = start - timedelta(days=1)
+        until = before if version.valid_to is None else min(version.valid_to, before)
+        parts.append(replace(version, valid_to=until))
+    if end is not None and (version.valid_to is None or version.valid_to > end):
+        after = max(version.valid_from, end + timedelta(days=1))
+        parts.append(replace(version, valid_from=after))
+    return parts
+
+
+def _policy_spans(versions: Iterable[RuleVersion]) -> dict[int, list[VersionSpan]]:
+    """Each policy's versions (a version cut around a draft counts once per part), by start."""
+    parts: dict[tuple[int, int, date, date | None], set[str]] = {}
+    docs: dict[int, str] = {}
+    for v in versions:
+        parts.setdefault((v.policy_id, v.version_id, v.valid_from, v.valid_to), set()).add(v.code)
+        docs[v.version_id] = v.doc_number
+    spans: dict[int, list[VersionSpan]] = {}
+    for (policy_id, version_id, start, end), codes in parts.items():
+        spans.setdefault(policy_id, []).append(
+            VersionSpan(version_id, policy_id, docs[version_id], start, end, frozenset(codes))
+        )
+    for items in spans.values():
+        items.sort(key=lambda sp: sp.valid_from)
+    return spans
+
+
+class Catalogue:
+    """All rule versions, looked up by code and event date.
+
+    ``drafts``: the versions not yet published; the calculation ignores them, the explanations
+    name them (a matter under a clause only a draft has, a matter after the policy's end)."""
+
+    def __init__(self, versions: Iterable[RuleVersion], drafts: Iterable[VersionSpan] = ()) -> None:
+        self.drafts = tuple(drafts)
         self._by_code: dict[str, list[RuleVersion]] = {}
         for version in versions:
             self._by_code.setdefault(version.code, []).append(version)
@@ -161,6 +220,38 @@ class Catalogue:
                     codes = self._by_document.setdefault(normalize_document(doc), [])
                     if code not in codes:
                         codes.append(code)
+        self._spans = _policy_spans(self.all_versions())
+
+    def with_version(
+        self,
+        rules: Iterable[RuleVersion],
+        policy_id: int,
+        valid_from: date,
+        valid_to: date | None,
+    ) -> Catalogue:
+        """This catalogue with another version of policy ``policy_id`` in force from
+        ``valid_from`` to ``valid_to`` (a draft for 试算): within those dates it replaces the
+        versions of the same policy, whose validity is cut around it; outside them they apply."""
+        kept: list[RuleVersion] = []
+        for version in self.all_versions():
+            if version.policy_id == policy_id:
+                kept.extend(_outside(version, valid_from, valid_to))
+            else:
+                kept.append(version)
+        return Catalogue([*kept, *rules], self.drafts)
+
+    def draft_with(self, code: str) -> VersionSpan | None:
+        """The draft that has ``code`` when no published version does (None otherwise)."""
+        if code in self._by_code:
+            return None
+        return next((d for d in self.drafts if code in d.codes), None)
+
+    def unknown_reason(self, code: str) -> str:
+        """Why a code the catalogue lacks gives nothing."""
+        draft = self.draft_with(code)
+        if draft is not None:
+            return f"条款{code}仅见于草拟中的政策版本{draft.doc_number}，该版本发布后方可计算"
+        return f"条款编号{code}不存在"
 
     def codes(self) -> list[str]:
         return list(self._by_code)
@@ -196,16 +287,36 @@ class Catalogue:
         return before[-1] if before else versions[0]
 
     def gap_reason(self, code: str, on: date) -> str:
-        """Why no version of ``code`` applies on ``on`` (政策尚未施行 / 已到期)."""
+        """Why no version of ``code`` applies on ``on``: 政策尚未施行; the clause is not in the
+        version then in force (retired); or the policy has expired — naming the version that
+        would be needed (and a draft of it, if one is being prepared)."""
         versions = self._by_code.get(code, [])
         if not versions:
-            return f"条款编号{code}不存在"
+            return self.unknown_reason(code)
         first = versions[0]
         if on < first.valid_from:
             return f"政策尚未施行（{first.doc_number}自{format_date_cn(first.valid_from)}起施行）"
-        last = versions[-1]
-        if last.valid_to is not None and on > last.valid_to:
-            return f"政策已于{format_date_cn(last.valid_to)}到期"
+        spans = self._spans.get(first.policy_id, [])
+        current = next((sp for sp in reversed(spans) if sp.covers(on)), None)
+        if current is not None:
+            return (
+                f"条款{code}未列入{current.doc_number}（自{format_date_cn(current.valid_from)}"
+                "起施行），该条款已不再执行"
+            )
+        ends = [sp.valid_to for sp in spans]
+        last_end = None if any(e is None for e in ends) else max(e for e in ends if e)
+        if last_end is not None and on > last_end:
+            successor = format_date_cn(last_end + timedelta(days=1))
+            text = (
+                f"政策已于{format_date_cn(last_end)}到期，"
+                f"需录入继任政策（自{successor}起）的版本后计算"
+            )
+            draft = next(
+                (d for d in self.drafts if d.policy_id == first.policy_id and d.covers(on)), None
+            )
+            if draft is not None:
+                text += f"（继任政策{draft.doc_number}尚在草拟，发布后方可计算）"
+            return text
         return f"事项日期{format_date_cn(on)}不在该条款任何政策版本的有效期内"
 
     def match_document(self, document: str | None) -> list[str]:

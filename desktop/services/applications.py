@@ -78,7 +78,8 @@ def parse_application(
     rule = text_field(rule_code, "条款编号", max_length=20)
     rule = rule.upper().replace("－", "-").replace("—", "-") if rule else None
     document = text_field(city_document, "市级政策文号", max_length=60)
-    if rule and not catalogue.known(rule):
+    # A clause only a draft has is accepted: the matter waits, at 0, until the draft is published.
+    if rule and not (catalogue.known(rule) or catalogue.draft_with(rule)):
         raise ValidationError(
             f"条款编号“{rule}”不存在（可用：{'、'.join(catalogue.codes())}）", field="条款编号"
         )

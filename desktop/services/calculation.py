@@ -114,9 +114,9 @@ def _load_inputs(db: Database, join: str, params: Iterable[Any] = ()) -> Enterpr
     return EnterpriseInputs(dict(matters), facts, dict(decisions))
 
 
-def _year_enterprises(db: Database, year: int, catalogue: Catalogue) -> None:
+def _year_enterprises(db: Database, year: int, span: int) -> None:
     """Fill ``temp.calc_enterprises``: enterprises with a matter in ``year``, or an earlier matter
-    under a rule whose installments can fall due in it."""
+    (up to ``span`` years before) under a rule whose installments can fall due in it."""
     db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS calc_enterprises (id INTEGER PRIMARY KEY)")
     db.conn.execute("DELETE FROM temp.calc_enterprises")
     db.conn.execute(
@@ -124,13 +124,21 @@ def _year_enterprises(db: Database, year: int, catalogue: Catalogue) -> None:
         " WHERE event_date BETWEEN ? AND ?",
         (f"{year}-01-01", f"{year}-12-31"),
     )
-    span = catalogue.max_installment_span()
     if span:
         db.conn.execute(
             "INSERT OR IGNORE INTO temp.calc_enterprises (id) SELECT enterprise_id FROM applications"
             " WHERE event_date BETWEEN ? AND ?",
             (f"{year - span}-01-01", f"{year - 1}-12-31"),
         )
+
+
+def year_inputs(db: Database, year: int, catalogues: Iterable[Catalogue]) -> EnterpriseInputs:
+    """The engine's inputs for ``year`` in one batch read: every enterprise with a matter in the
+    year or an installment that can fall due in it under any of ``catalogues`` (what-if reads
+    once for the rules now and a draft)."""
+    span = max((c.max_installment_span() for c in catalogues), default=0)
+    _year_enterprises(db, year, span)
+    return _load_inputs(db, "SELECT id FROM temp.calc_enterprises")
 
 
 def compute_year(
@@ -143,8 +151,7 @@ def compute_year(
 ) -> list[AwardResult]:
     """Everything the engine says is due in ``year`` (nothing is written)."""
     catalogue = catalogue or load_catalogue(db)
-    _year_enterprises(db, year, catalogue)
-    inputs = _load_inputs(db, "SELECT id FROM temp.calc_enterprises")
+    inputs = year_inputs(db, year, [catalogue])
     results: list[AwardResult] = []
     total = len(inputs.matters)
     for done, enterprise_id in enumerate(inputs.matters, start=1):

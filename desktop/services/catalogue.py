@@ -1,22 +1,30 @@
-"""Policies, their versions and rules: read the catalogue, copy a policy into a new version."""
+"""Policies, their versions and rules: read the catalogue (published versions, or with one draft
+in force for 试算), list versions, warn of expiry; copying and drafting versions is
+``desktop.services.policy_drafts``."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from desktop.core import status
 from desktop.core.conditions import parse_conditions
 from desktop.core.errors import Conflict, NotFound, ValidationError
 from desktop.core.methods import method
-from desktop.core.rules import Catalogue, RuleVersion
-from desktop.services.users import ADMIN, require_role
-from desktop.storage.database import Database, now_text
+from desktop.core.rules import (
+    DRAFT_VERSION,
+    PUBLISHED_VERSION,
+    Catalogue,
+    RuleVersion,
+    VersionSpan,
+    format_date_cn,
+)
+from desktop.storage.database import Database
 
 _RULE_SQL = """
-SELECT r.*, v.doc_number, v.valid_from, v.valid_to, v.id AS version_id
+SELECT r.*, v.doc_number, v.valid_from, v.valid_to, v.id AS version_id, v.policy_id, v.status
 FROM rules r JOIN policy_versions v ON v.id = r.policy_version_id
 """
 
@@ -37,12 +45,47 @@ def _rule_from_row(row: Any) -> RuleVersion:
         version_id=row["version_id"],
         valid_from=date.fromisoformat(row["valid_from"]),
         valid_to=date.fromisoformat(row["valid_to"]) if row["valid_to"] else None,
+        policy_id=row["policy_id"],
     )
 
 
+# What a clerk may write after ``CODE.`` besides a parameter of the rule's method (its key or
+# Chinese label): the rule's own fields. Lists (conditions, city documents) are separated by
+# 、 , ， ; or ；.
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "名称", "条款名称"),
+    "clause": ("clause", "条款"),
+    "clause_text": ("clause_text", "text", "条款原文"),
+    "conditions": ("conditions", "condition", "适用条件"),
+    "city_documents": ("city_documents", "city_document", "市级文件", "对应市级文件"),
+    "first_time_key": ("first_time_key", "首次享受口径"),
+    "method": ("method", "计算方法"),
+}
+LIST_FIELDS = ("conditions", "city_documents")
+_LIST_SEPARATORS = re.compile(r"[、,，;；]")
+
+
+def split_list(value: str) -> list[str]:
+    """``四强名单、规上`` → ``["四强名单", "规上"]``; ``无`` or empty → ``[]``."""
+    text = str(value).strip()
+    if text in ("", "无", "—", "-", "none"):
+        return []
+    return [part.strip() for part in _LIST_SEPARATORS.split(text) if part.strip()]
+
+
+def rule_field(name: str) -> str | None:
+    """The rule field a clerk means by ``name`` (None: a parameter of the method)."""
+    wanted = name.strip().lower()
+    for key, names in RULE_FIELDS.items():
+        if wanted in (n.lower() for n in names):
+            return key
+    return None
+
+
 def parse_assignments(items: list[str]) -> dict[str, dict[str, Any]]:
-    """``["LZ41-2.rate=25%", "LZ41-2.上限=150万"]`` → ``{"LZ41-2": {"params": {"rate": "25%",
-    "上限": "150万"}}}``: only the syntax is read here; the rule's method parses each value."""
+    """``["LZ41-2.rate=25%", "LZ41-2.上限=150万", "LZ41-2.名称=…"]`` → ``{"LZ41-2": {"params":
+    {"rate": "25%", "上限": "150万"}, "name": "…"}}``: only the syntax is read here; the rule's
+    method parses each parameter value when the change is applied."""
     changes: dict[str, dict[str, Any]] = {}
     for item in items:
         target, sep, value = item.partition("=")
@@ -51,8 +94,14 @@ def parse_assignments(items: list[str]) -> dict[str, dict[str, Any]]:
             raise ValidationError(
                 f"参数写法“{item}”不正确，应为 条款编号.参数=值，如 LZ41-2.rate=40%", field="参数"
             )
-        params = changes.setdefault(code.strip().upper(), {}).setdefault("params", {})
-        params[key.strip()] = value.strip()
+        change = changes.setdefault(code.strip().upper(), {})
+        found = rule_field(key)
+        if found is None:
+            change.setdefault("params", {})[key.strip()] = value.strip()
+        elif found in LIST_FIELDS:
+            change[found] = split_list(value)
+        else:
+            change[found] = value.strip()
     return changes
 
 
@@ -77,11 +126,46 @@ def rule_by_id(db: Database, rule_id: int) -> RuleVersion | None:
     return _rule_from_row(row) if row else None
 
 
-def load_catalogue(db: Database) -> Catalogue:
-    """Every rule of every policy version, ready for date-versioned lookup."""
-    return Catalogue(
-        _rule_from_row(r) for r in db.query(_RULE_SQL + " ORDER BY r.sort_order, r.id")
+def load_catalogue(db: Database, *, with_draft: int | None = None) -> Catalogue:
+    """Every rule of every published policy version, ready for date-versioned lookup; drafts are
+    left out (the catalogue only names them in explanations). ``with_draft``: a draft's id — it
+    replaces the published versions of the same policy within its validity (试算)."""
+    rows = db.query(_RULE_SQL + " ORDER BY r.sort_order, r.id")
+    published = [_rule_from_row(r) for r in rows if r["status"] == PUBLISHED_VERSION]
+    drafts: dict[int, list[Any]] = {}
+    for r in rows:
+        if r["status"] == DRAFT_VERSION:
+            drafts.setdefault(r["version_id"], []).append(r)
+    spans = [
+        VersionSpan(
+            vid,
+            items[0]["policy_id"],
+            items[0]["doc_number"],
+            date.fromisoformat(items[0]["valid_from"]),
+            date.fromisoformat(items[0]["valid_to"]) if items[0]["valid_to"] else None,
+            frozenset(r["code"] for r in items),
+        )
+        for vid, items in drafts.items()
+    ]
+    catalogue = Catalogue(published, spans)
+    if with_draft is None:
+        return catalogue
+    version = _version_row(db, with_draft)
+    if version["status"] != DRAFT_VERSION:
+        raise Conflict(f"政策版本{with_draft}（{version['doc_number']}）已发布，不是草稿")
+    return catalogue.with_version(
+        [_rule_from_row(r) for r in drafts.get(with_draft, [])],
+        version["policy_id"],
+        date.fromisoformat(version["valid_from"]),
+        date.fromisoformat(version["valid_to"]) if version["valid_to"] else None,
     )
+
+
+def _version_row(db: Database, version_id: int) -> Any:
+    row = db.one("SELECT * FROM policy_versions WHERE id = ?", (version_id,))
+    if row is None:
+        raise NotFound(f"政策版本{version_id}不存在")
+    return row
 
 
 @dataclass(frozen=True)
@@ -96,29 +180,66 @@ class PolicyVersionInfo:
     valid_to: str | None
     based_on: int | None
     rule_count: int
+    status: str = PUBLISHED_VERSION
+    policy_id: int = 0
+    published_at: str | None = None
+    published_by: str | None = None
+    created_at: str = ""
+    created_by: str = ""
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == DRAFT_VERSION
+
+    @property
+    def label(self) -> str:
+        """``[2] 临政字〔2026〕1号（草拟）``"""
+        mark = "（草拟）" if self.is_draft else ""
+        return f"[{self.id}] {self.doc_number}{mark}"
+
+
+_VERSIONS_SQL = (
+    "SELECT v.*, p.code AS policy_code, p.title AS policy_title,"
+    " (SELECT count(*) FROM rules r WHERE r.policy_version_id = v.id) AS rule_count"
+    " FROM policy_versions v JOIN policies p ON p.id = v.policy_id"
+)
+
+
+def _version_info(r: Any) -> PolicyVersionInfo:
+    return PolicyVersionInfo(
+        r["id"],
+        r["policy_code"],
+        r["policy_title"],
+        r["doc_number"],
+        r["title"],
+        r["issued_on"],
+        r["valid_from"],
+        r["valid_to"],
+        r["based_on"],
+        r["rule_count"],
+        r["status"],
+        r["policy_id"],
+        r["published_at"],
+        r["published_by"],
+        r["created_at"],
+        r["created_by"],
+    )
 
 
 def policy_versions(db: Database) -> list[PolicyVersionInfo]:
+    """Every version, published and drafts, by policy and start date (drafts after published
+    versions of the same start)."""
     rows = db.query(
-        "SELECT v.*, p.code AS policy_code, p.title AS policy_title,"
-        " (SELECT count(*) FROM rules r WHERE r.policy_version_id = v.id) AS rule_count"
-        " FROM policy_versions v JOIN policies p ON p.id = v.policy_id ORDER BY p.code, v.valid_from"
+        _VERSIONS_SQL + " ORDER BY p.code, v.valid_from, v.status = ?, v.id", (DRAFT_VERSION,)
     )
-    return [
-        PolicyVersionInfo(
-            r["id"],
-            r["policy_code"],
-            r["policy_title"],
-            r["doc_number"],
-            r["title"],
-            r["issued_on"],
-            r["valid_from"],
-            r["valid_to"],
-            r["based_on"],
-            r["rule_count"],
-        )
-        for r in rows
-    ]
+    return [_version_info(r) for r in rows]
+
+
+def policy_version(db: Database, version_id: int) -> PolicyVersionInfo:
+    row = db.one(_VERSIONS_SQL + " WHERE v.id = ?", (version_id,))
+    if row is None:
+        raise NotFound(f"政策版本{version_id}不存在")
+    return _version_info(row)
 
 
 def rules_of_version(db: Database, version_id: int) -> list[RuleVersion]:
@@ -126,18 +247,6 @@ def rules_of_version(db: Database, version_id: int) -> list[RuleVersion]:
         _RULE_SQL + " WHERE r.policy_version_id = ? ORDER BY r.sort_order, r.id", (version_id,)
     )
     return [_rule_from_row(r) for r in rows]
-
-
-def _parse_date(value: str | date | None, field: str, *, required: bool) -> str | None:
-    if value in (None, ""):
-        if required:
-            raise ValidationError(f"{field}不能为空", field=field)
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    from desktop.services.cells import parse_date
-
-    return parse_date(value, field=field).isoformat()
 
 
 def copy_policy_version(
@@ -151,101 +260,25 @@ def copy_policy_version(
     issued_on: str | date | None = None,
     rule_changes: dict[str, dict[str, Any]] | None = None,
 ) -> int:
-    """Copy a policy version with all its rules into a new version (the successor policy).
+    """Copy a policy version with all its rules into a new, published version (the successor
+    policy): draft + set + publish in one transaction (``desktop.services.policy_drafts``).
 
     ``rule_changes`` maps a rule code to new ``params`` (merged), ``conditions``, ``name`` or
     ``clause_text``. Validity windows of one policy may not overlap: the engine must find exactly
     one version for any date.
     """
-    require_role(db, ADMIN)
-    source = db.one("SELECT * FROM policy_versions WHERE id = ?", (version_id,))
-    if source is None:
-        raise NotFound(f"政策版本{version_id}不存在")
-    doc_number = (doc_number or "").strip()
-    if not doc_number:
-        raise ValidationError("文号不能为空", field="文号")
-    start = _parse_date(valid_from, "施行日期", required=True) or ""
-    end = _parse_date(valid_to, "有效期至", required=False)
-    if end is not None and end < start:
-        raise ValidationError("有效期至不能早于施行日期", field="有效期至")
-    for other in db.query(
-        "SELECT * FROM policy_versions WHERE policy_id = ?", (source["policy_id"],)
-    ):
-        o_start, o_end = other["valid_from"], other["valid_to"] or "9999-12-31"
-        if start <= o_end and (end or "9999-12-31") >= o_start:
-            raise Conflict(
-                f"新版本有效期与{other['doc_number']}（{o_start}至{other['valid_to'] or '长期'}）重叠，"
-                "同一政策在任一日期只能有一个有效版本"
-            )
-    rule_changes = rule_changes or {}
-    rules = db.query(
-        "SELECT * FROM rules WHERE policy_version_id = ? ORDER BY sort_order, id", (version_id,)
+    from desktop.services.policy_drafts import copy_version
+
+    return copy_version(
+        db,
+        version_id,
+        doc_number=doc_number,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        title=title,
+        issued_on=issued_on,
+        rule_changes=rule_changes,
     )
-    unknown = set(rule_changes) - {r["code"] for r in rules}
-    if unknown:
-        raise ValidationError(
-            f"条款编号{'、'.join(sorted(unknown))}不在该政策版本中", field="条款编号"
-        )
-    with db.transaction():
-        new_id = db.insert(
-            "INSERT INTO policy_versions (policy_id, doc_number, title, issued_on, valid_from, valid_to,"
-            " source_text, based_on, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                source["policy_id"],
-                doc_number,
-                title or source["title"],
-                _parse_date(issued_on, "发文日期", required=False),
-                start,
-                end,
-                None,
-                version_id,
-                now_text(),
-                db.user,
-            ),
-        )
-        db.log(
-            "复制政策版本",
-            "policy_versions",
-            new_id,
-            None,
-            {
-                "based_on": version_id,
-                "doc_number": doc_number,
-                "valid_from": start,
-                "valid_to": end,
-            },
-        )
-        for rule in rules:
-            change = rule_changes.get(rule["code"], {})
-            params, conditions = changed_rule(
-                rule["method"],
-                rule["code"],
-                json.loads(rule["params"]),
-                json.loads(rule["conditions"]),
-                change,
-            )
-            name = change.get("name", rule["name"])
-            clause_text = change.get("clause_text", rule["clause_text"])
-            rule_id = db.insert(
-                "INSERT INTO rules (policy_version_id, code, clause, name, method, params, conditions,"
-                " first_time_key, city_documents, clause_text, sort_order) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    new_id,
-                    rule["code"],
-                    rule["clause"],
-                    name,
-                    rule["method"],
-                    json.dumps(params, ensure_ascii=False),
-                    json.dumps(conditions, ensure_ascii=False),
-                    rule["first_time_key"],
-                    rule["city_documents"],
-                    clause_text,
-                    rule["sort_order"],
-                ),
-            )
-            if change:
-                db.log("修改条款参数", "rules", rule_id, None, {"code": rule["code"], **change})
-    return new_id
 
 
 def update_rule(
@@ -257,40 +290,67 @@ def update_rule(
     name: str | None = None,
     clause_text: str | None = None,
 ) -> None:
-    """Edit one rule of a version. Refused once an approved award rests on it."""
-    require_role(db, ADMIN)
-    row = db.one("SELECT * FROM rules WHERE id = ?", (rule_id,))
-    if row is None:
-        raise NotFound(f"条款记录{rule_id}不存在")
-    locked = db.scalar(
-        f"SELECT count(*) FROM awards WHERE rule_id = ? AND status IN {status.sql_list(status.GRANTED)}",
-        (rule_id,),
-    )
-    if locked:
-        raise Conflict(
-            f"条款{row['code']}已有{locked}条已审核的核定结果依据此版本，不能修改；请复制为新的政策版本"
-        )
-    change: dict[str, Any] = {"params": params or {}}
+    """Edit one rule of a draft. Refused once an approved award rests on it, and on a published
+    version (edited only through a new draft)."""
+    from desktop.services.policy_drafts import edit_rule
+
+    change: dict[str, Any] = {}
+    if params:
+        change["params"] = params
     if conditions is not None:
         change["conditions"] = conditions
-    new_params, new_conditions = changed_rule(
-        row["method"], row["code"], json.loads(row["params"]), json.loads(row["conditions"]), change
-    )
-    old = {
-        "params": json.loads(row["params"]),
-        "conditions": json.loads(row["conditions"]),
-        "name": row["name"],
-    }
-    new = {"params": new_params, "conditions": list(new_conditions), "name": name or row["name"]}
-    with db.transaction():
-        db.execute(
-            "UPDATE rules SET params = ?, conditions = ?, name = ?, clause_text = ? WHERE id = ?",
-            (
-                json.dumps(new_params, ensure_ascii=False),
-                json.dumps(new_conditions, ensure_ascii=False),
-                name or row["name"],
-                clause_text or row["clause_text"],
-                rule_id,
-            ),
+    if name is not None:
+        change["name"] = name
+    if clause_text is not None:
+        change["clause_text"] = clause_text
+    edit_rule(db, rule_id, change)
+
+
+EXPIRY_WARNING_DAYS = 60
+
+
+def today_date() -> date:
+    """Today, in one place (tests fix it)."""
+    return date.today()
+
+
+def expiry_notices(db: Database, as_of: date | None = None) -> list[str]:
+    """What the start page says about policies ending: within 60 days of a policy's end without a
+    published successor, and after it (with the matters already dated after the end)."""
+    today = as_of or today_date()
+    notices: list[str] = []
+    versions = policy_versions(db)
+    for policy_id in dict.fromkeys(v.policy_id for v in versions):
+        mine = [v for v in versions if v.policy_id == policy_id]
+        published = [v for v in mine if not v.is_draft]
+        if not published or any(v.valid_to is None for v in published):
+            continue
+        last = max(published, key=lambda v: v.valid_to or "")
+        end = date.fromisoformat(last.valid_to or "")
+        if end < today - timedelta(days=366 * 3):
+            continue  # long gone: nothing is entered for those years any more
+        left = (end - today).days
+        if left > EXPIRY_WARNING_DAYS:
+            continue
+        successor = end + timedelta(days=1)
+        drafts = [v for v in mine if v.is_draft and v.valid_from <= successor.isoformat()]
+        draft_text = (
+            f"（草稿{'、'.join(v.label for v in drafts)}待发布）"
+            if drafts
+            else "（在“政策规则”中复制为新版本草稿，修改后发布）"
         )
-        db.log("修改条款参数", "rules", rule_id, old, new)
+        if left >= 0:
+            notices.append(
+                f"政策{last.doc_number}将于{format_date_cn(end)}到期（还有{left}天），"
+                f"尚未发布继任政策（自{format_date_cn(successor)}起）的版本{draft_text}"
+            )
+            continue
+        after = db.scalar(
+            "SELECT count(*) FROM applications WHERE event_date > ?", (end.isoformat(),)
+        )
+        matters = f"；已有{after}个奖补事项的日期在到期之后，暂按“政策已到期”计为0" if after else ""
+        notices.append(
+            f"政策{last.doc_number}已于{format_date_cn(end)}到期，需录入继任政策"
+            f"（自{format_date_cn(successor)}起）的版本后计算{draft_text}{matters}"
+        )
+    return notices

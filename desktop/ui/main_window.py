@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME, ORG_NAME, __version__
 from desktop.core.errors import DomainError, FileInUse
 from desktop.storage.database import Database
-from desktop.ui import messages
+from desktop.ui import messages, theme
 from desktop.ui.common import AppContext, View
 from desktop.ui.tables import RecordTable
 from desktop.ui.theme import SETTINGS_APP
@@ -134,7 +134,10 @@ class MainWindow(QMainWindow):
         self.year_label = QLabel()
         self.user_label = QLabel()
         self.selection_label = QLabel()  # the selected rows' count and amount (like Excel)
+        self.policy_label = QLabel()  # a policy ending or ended (services.catalogue.expiry_notices)
+        self.policy_label.linkActivated.connect(lambda _link: self.go_to("政策规则"))
         self.statusBar().addPermanentWidget(self.selection_label)
+        self.statusBar().addPermanentWidget(self.policy_label)
         self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.year_label)
         self.statusBar().addPermanentWidget(self.db_label)
@@ -262,12 +265,25 @@ class MainWindow(QMainWindow):
         if db.lock_notice:
             self.statusBar().showMessage(db.lock_notice, 15000)
         self._warn_about_location(db.path)
+        self._show_policy_notices(db)
         self._update_year_label()
         self._update_user_label()
         self._remember(db.path)
         self.show_view(max(self.nav.currentRow(), 0))
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)
+
+    def _show_policy_notices(self, db: Database) -> None:
+        from desktop.services.catalogue import expiry_notices
+
+        notices = expiry_notices(db)
+        first = notices[0].split("，")[0] if notices else ""
+        self.policy_label.setText(
+            f"<a href='policy' style='color:{theme.WARNING_COLOUR}'>⚠ {first}</a>"
+            if notices
+            else ""
+        )
+        self.policy_label.setToolTip("\n".join(notices))
 
     def _warn_about_location(self, path: Path) -> None:
         """A database on a network share or in a synced folder: said once per run, in a box (too

@@ -1,15 +1,12 @@
-"""四强名单 (import with the row errors, comparison with last year) and 政策规则 (copy a version)."""
+"""四强名单: import with the row errors, comparison with last year (政策规则: test_policy_ui.py)."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook
 from PySide6.QtCore import Qt
-from ui_helpers import CODE_A, CODE_B, NAME_A, NAME_B, last_message, type_text
+from ui_helpers import CODE_A, CODE_B, NAME_A, NAME_B, last_message
 
-from desktop.services.catalogue import policy_versions, rules_of_version
 from desktop.services.siqiang_lists import members
 from desktop.ui import theme
 from desktop.ui.import_flow import open_done_dialogs, open_preview_dialogs, open_problem_dialogs
@@ -85,37 +82,3 @@ def test_newly_listed_and_dropped_enterprises_are_highlighted(demo_window, demo_
     )
     view.only_new.setChecked(True)
     assert view.model.rowCount() == len(new)
-
-
-def test_copy_a_policy_version_with_an_edited_rate(qtbot, window, small_db):
-    view = window.go_to("政策规则")
-    assert view.versions.rowCount() == 1 and view.rules.rowCount() == 20
-    dialog = view.copy_selected()
-    type_text(qtbot, dialog.doc_number, "临政字〔2026〕8号")
-    dialog.select_rule("LZ41-2")
-    rate = dialog.param_edits["rate"]
-    assert rate.text() == "30%"
-    rate.clear()
-    qtbot.keyClicks(rate, "25%")
-    assert "【已修改】" in dialog.rule_model.data(dialog.rule_model.index(2, 2))
-    dialog.save()
-    assert "已复制为新版本 临政字〔2026〕8号" in last_message()
-    versions = policy_versions(small_db)
-    assert [v.doc_number for v in versions] == ["临政字〔2021〕41号", "临政字〔2026〕8号"]
-    assert versions[1].valid_from == "2026-01-01"
-    rules = {r.code: r for r in rules_of_version(small_db, versions[1].id)}
-    assert Decimal(str(rules["LZ41-2"].params["rate"])) == Decimal("0.25")
-    assert Decimal(str(rules["LZ41-1A"].params["rate"])) == Decimal("0.30")
-    assert view.versions.rowCount() == 2
-
-
-def test_a_bad_rate_is_refused(qtbot, window, small_db):
-    dialog = window.go_to("政策规则").copy_selected()
-    type_text(qtbot, dialog.doc_number, "临政字〔2026〕8号")
-    dialog.select_rule("LZ41-2")
-    dialog.param_edits["rate"].clear()
-    qtbot.keyClicks(dialog.param_edits["rate"], "150%")
-    assert "不超过100%" in dialog.error.text()
-    dialog.save()
-    assert "参数填写有误" in last_message()
-    assert len(policy_versions(small_db)) == 1

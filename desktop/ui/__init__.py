@@ -1,12 +1,14 @@
 """The desktop GUI (PySide6): widgets and Qt models only; everything else is in the services.
 
-PySide6 6.12.0 returns ``True`` from ``SignalInstance.emit()`` (and ``disconnect()``) without
-taking a reference for it, so every signal emitted from Python releases a reference to ``True``
-that nobody took; once the count reaches zero the interpreter aborts ("Fatal Python error:
-bool_dealloc") — after a few hundred emits, e.g. when views reload a few times. Importing the GUI
-therefore takes a reserve of references to ``True`` that is never given back (``True`` lives as
-long as the interpreter anyway). Remove this once a PySide6 with the fix is pinned
-(``tests/ui/test_pyside_emit.py`` says when).
+PySide6 6.12.0 (its abi3 build, made for Pythons where ``None``, ``True`` and ``False`` are
+immortal) returns them without taking a reference: on Python 3.11 every call of a Qt method that
+returns nothing (``setText``, ``click``, …), every signal delivered to a Python slot and every
+``emit()`` from Python releases a reference to ``None`` or ``True`` that nobody took. Once a count
+reaches zero the interpreter aborts ("Fatal Python error: none_dealloc" / "bool_dealloc"), after
+a few thousand calls — mid-session or at exit. Importing the GUI therefore takes a reserve of
+references to each that is never given back (they live as long as the interpreter anyway).
+Remove this once a PySide6 with the fix is pinned (``tests/ui/test_pyside_refcounts.py`` says
+when).
 """
 
 from __future__ import annotations
@@ -14,21 +16,23 @@ from __future__ import annotations
 import ctypes
 import sys
 
-TRUE_RESERVE = 1_000_000_000  # emits a session may make before the reserve runs out
+RESERVE = 1_000_000_000  # calls a session may make before a reserve runs out
+_SINGLETONS = (None, True, False)
 
 
-def _hold_true() -> None:
-    if sys.getrefcount(True) > 2**31:  # immortal (Python 3.12+): nothing to hold
+def _hold(obj: object) -> None:
+    if sys.getrefcount(obj) > 2**31:  # immortal (Python 3.12+): nothing to hold
         return
-    before = sys.getrefcount(True)
-    count = ctypes.c_ssize_t.from_address(id(True))  # ob_refcnt, the first field of PyObject
-    if count.value != before - 1:  # not the layout we expect: take the references one by one
-        incref = ctypes.pythonapi.Py_IncRef
-        incref.argtypes = [ctypes.py_object]
-        for _ in range(1_000_000):
-            incref(True)
+    before = sys.getrefcount(obj)
+    count = ctypes.c_ssize_t.from_address(id(obj))  # ob_refcnt, the first field of PyObject
+    if count.value == before - 1:
+        count.value += RESERVE
         return
-    count.value += TRUE_RESERVE
+    incref = ctypes.pythonapi.Py_IncRef  # not the layout we expect: one reference at a time
+    incref.argtypes = [ctypes.py_object]
+    for _ in range(1_000_000):
+        incref(obj)
 
 
-_hold_true()
+for _obj in _SINGLETONS:
+    _hold(_obj)

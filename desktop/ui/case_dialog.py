@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.common import AppContext, quiet
+from desktop.ui.common import AppContext
 from desktop.ui.forms import GuardedDialog
 
 MATTER_FIELDS = (
@@ -104,7 +104,7 @@ class CaseDialog(GuardedDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.accepted.connect(quiet(self.save))
+        buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.mark_clean()
@@ -113,8 +113,8 @@ class CaseDialog(GuardedDialog):
     def _row_buttons(grid: QTableWidget) -> QHBoxLayout:
         row = QHBoxLayout()
         add, remove = QPushButton("增加一行"), QPushButton("删除所选行")
-        add.clicked.connect(quiet(lambda: grid.insertRow(grid.rowCount())))
-        remove.clicked.connect(quiet(lambda: grid.removeRow(grid.currentRow())))
+        add.clicked.connect(lambda: grid.insertRow(grid.rowCount()))
+        remove.clicked.connect(lambda: grid.removeRow(grid.currentRow()))
         row.addWidget(add)
         row.addWidget(remove)
         row.addStretch(1)

@@ -310,14 +310,3 @@ class TextDialog(QDialog):
         printer.setOutputFileName(str(path))
         self.print_to(printer)
         return path
-
-
-def quiet(fn: Callable[[], Any]) -> Callable[..., None]:
-    """A slot that calls ``fn`` and returns nothing, whatever the signal passes. PySide releases
-    a value a slot returns to a signal once too often: a returned ``True``/``False`` aborts the
-    interpreter at exit ("bool_dealloc"), another object may be freed while still in use."""
-
-    def slot(*_args: Any) -> None:
-        fn()
-
-    return slot

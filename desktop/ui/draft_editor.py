@@ -36,7 +36,7 @@ from desktop.core.params import CHOICE
 from desktop.core.rules import RuleVersion
 from desktop.ui import messages, theme
 from desktop.ui.application_form import rule_summary
-from desktop.ui.common import POLICIES, AppContext, make_table, quiet, selected_rows
+from desktop.ui.common import POLICIES, AppContext, make_table, selected_rows
 from desktop.ui.forms import DateField, GuardedDialog
 from desktop.ui.models import Column, ListTableModel
 
@@ -112,7 +112,7 @@ class ClauseEditor(QWidget):
             edit.textEdited.connect(lambda _t: self.edited.emit())
         self.text.textChanged.connect(self._text_changed)
         self.method.currentIndexChanged.connect(self._method_changed)
-        self.edited.connect(quiet(self.check))
+        self.edited.connect(self.check)
         self._build_params(None)
 
     # -- showing ---------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ class DraftEditor(QDialog):
         buttons = QHBoxLayout()
         self.add_button = QPushButton("新增条款…")
         self.retire_button = QPushButton("废止所选条款")
-        self.add_button.clicked.connect(quiet(self.add_clause))
+        self.add_button.clicked.connect(self.add_clause)
         self.retire_button.clicked.connect(self.retire_selected)
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.retire_button)
@@ -299,8 +299,8 @@ class DraftEditor(QDialog):
         row.addStretch(1)
         self.revert_button = QPushButton("还原")
         self.save_button = QPushButton("保存条款")
-        self.revert_button.clicked.connect(quiet(lambda: self.editor.load(self.editor.rule)))
-        self.save_button.clicked.connect(quiet(self.save_clause))
+        self.revert_button.clicked.connect(lambda: self.editor.load(self.editor.rule))
+        self.save_button.clicked.connect(self.save_clause)
         row.addWidget(self.revert_button)
         row.addWidget(self.save_button)
         right_layout.addLayout(row)
@@ -316,7 +316,7 @@ class DraftEditor(QDialog):
         self.whatif_button = bottom.addButton("试算…", QDialogButtonBox.ButtonRole.ActionRole)
         self.publish_button = bottom.addButton("发布…", QDialogButtonBox.ButtonRole.ActionRole)
         close = bottom.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
-        self.whatif_button.clicked.connect(quiet(self.open_whatif))
+        self.whatif_button.clicked.connect(self.open_whatif)
         self.publish_button.clicked.connect(self.publish)
         close.clicked.connect(self.reject)
         layout.addWidget(bottom)
@@ -338,7 +338,7 @@ class DraftEditor(QDialog):
         self.valid_to = DateField("有效期至", optional=True)
         self.valid_to.edit.setPlaceholderText("留空为长期有效")
         self.save_version_button = QPushButton("保存文号与日期")
-        self.save_version_button.clicked.connect(quiet(self.save_version))
+        self.save_version_button.clicked.connect(self.save_version)
         until = QHBoxLayout()
         until.addWidget(self.valid_to, 1)
         until.addWidget(self.save_version_button)
@@ -542,7 +542,7 @@ class AddClauseDialog(GuardedDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("新增")
-        buttons.accepted.connect(quiet(self.save))
+        buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.mark_clean()

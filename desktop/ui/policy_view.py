@@ -29,7 +29,7 @@ from desktop.core.errors import DomainError
 from desktop.core.rules import RuleVersion
 from desktop.ui import messages, theme
 from desktop.ui.application_form import rule_summary
-from desktop.ui.common import POLICIES, AppContext, View, make_table, quiet, selected_rows
+from desktop.ui.common import POLICIES, AppContext, View, make_table, selected_rows
 from desktop.ui.forms import DateField, GuardedDialog
 from desktop.ui.models import Column, ListTableModel
 
@@ -135,9 +135,9 @@ class PolicyView(View):
         self.whatif_button = QPushButton("试算…")
         self.publish_button = QPushButton("发布…")
         self.delete_button = QPushButton("删除…")
-        self.copy_button.clicked.connect(quiet(self.copy_selected))
-        self.edit_button.clicked.connect(quiet(self.edit_selected))
-        self.whatif_button.clicked.connect(quiet(self.open_whatif))
+        self.copy_button.clicked.connect(self.copy_selected)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.whatif_button.clicked.connect(self.open_whatif)
         self.publish_button.clicked.connect(self.publish_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         for button in (
@@ -190,8 +190,8 @@ class PolicyView(View):
         self.case_add_button = QPushButton("新增案例…")
         self.case_edit_button = QPushButton("修改案例…")
         self.case_delete_button = QPushButton("删除案例…")
-        self.case_add_button.clicked.connect(quiet(lambda: self.open_case(None)))
-        self.case_edit_button.clicked.connect(quiet(self.edit_case))
+        self.case_add_button.clicked.connect(lambda: self.open_case(None))
+        self.case_edit_button.clicked.connect(self.edit_case)
         self.case_delete_button.clicked.connect(self.delete_case)
         for button in (self.case_add_button, self.case_edit_button, self.case_delete_button):
             row.addWidget(button)
@@ -279,7 +279,7 @@ class PolicyView(View):
             messages.show_info(self, "请先选择作为底稿的政策版本。")
             return None
         dialog = NewDraftDialog(self.ctx, version, self)
-        dialog.created.connect(lambda draft_id: [self.edit_draft(draft_id)] and None)
+        dialog.created.connect(self.edit_draft)
         self._keep(dialog)
         return dialog
 
@@ -440,7 +440,7 @@ class NewDraftDialog(GuardedDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("新建草稿并编辑")
-        self.buttons.accepted.connect(quiet(self.save))
+        self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.doc_number.setFocus(Qt.FocusReason.OtherFocusReason)

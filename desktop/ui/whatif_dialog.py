@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.money import format_yuan
 from desktop.ui import messages
-from desktop.ui.common import AppContext, make_table, quiet
+from desktop.ui.common import AppContext, make_table
 from desktop.ui.models import Column, ListTableModel
 
 _AMOUNTS = (
@@ -86,7 +86,7 @@ class WhatIfDialog(QDialog):
         row.addWidget(self.settings, 1)
         self.run_button = QPushButton("试算")
         self.run_button.setDefault(True)
-        self.run_button.clicked.connect(quiet(self.start))
+        self.run_button.clicked.connect(self.start)
         row.addWidget(self.run_button)
         layout.addLayout(row)
         self.heading = QLabel(

@@ -1,5 +1,5 @@
 -- rebuilds: foreign keys off
--- 0009: policy versions are drafted before they are published (interfaces.md "Policy versions:
+-- 0010: policy versions are drafted before they are published (interfaces.md "Policy versions:
 -- drafts, clauses, what-if, replay"), and clerks keep worked examples (典型案例) that the program
 -- replays whenever a draft is edited or published.
 --

@@ -5,9 +5,10 @@ that would alter a past decision is found before it ships. Nothing is written.
 An award is replayed in the situation it was approved in, not in today's: clerks approve out of
 date order (an award dated October may be approved before one dated March), and an award was
 right when the matters decided before it were what they were. So each enterprise's granted
-awards are replayed batch by batch in the order they were approved (``reviewed_at``; one
-approval action is one batch, computed together as it was), each batch over the matters of the
-awards approved up to it, with the awards approved before it (and the rejections) as decisions.
+awards are replayed batch by batch in the order they were approved (their first sign-off, else
+``reviewed_at``; one approval action is one batch, computed together as it was), each batch over
+the matters of the awards approved up to it, with the awards approved before it (and the
+rejections) as decisions.
 """
 
 from __future__ import annotations
@@ -123,9 +124,12 @@ class ReplayReport:
         }
 
 
+# When a decision was taken: its first sign-off (from then on its amount stood — 审核中 counts
+# as granted), else ``reviewed_at`` (a rejection, or an approval recorded before sign-offs).
 _AWARD_COLUMNS = (
     "id, application_id, enterprise_id, rule_code, installment_no, year, amount_fen, rule_id,"
-    " status, coalesce(reviewed_at, '')"
+    " status, coalesce((SELECT min(s.signed_at) FROM award_signoffs s WHERE s.award_id = awards.id),"
+    " reviewed_at, '')"
 )
 
 

@@ -25,7 +25,7 @@ from desktop import APP_NAME, ORG_NAME, __version__
 from desktop.core.errors import DomainError, FileInUse
 from desktop.storage.database import Database
 from desktop.ui import messages, theme
-from desktop.ui.common import AppContext, View
+from desktop.ui.common import POLICIES, AppContext, View
 from desktop.ui.tables import RecordTable
 from desktop.ui.theme import SETTINGS_APP
 
@@ -266,6 +266,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(db.lock_notice, 15000)
         self._warn_about_location(db.path)
         self._show_policy_notices(db)
+        self.ctx.dataChanged.connect(
+            lambda what: self._show_policy_notices(db) if POLICIES in what else None
+        )
         self._update_year_label()
         self._update_user_label()
         self._remember(db.path)

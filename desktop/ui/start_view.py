@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop.ui.common import AWARDS, ENTERPRISES, AppContext, View, make_table
+from desktop.ui.common import AWARDS, ENTERPRISES, POLICIES, AppContext, View, make_table
 from desktop.ui.models import Column, ListTableModel
 from desktop.ui.payment_dialogs import open_record
 
@@ -32,7 +32,7 @@ class TodoModel(ListTableModel):
 
 class StartView(View):
     title = "待办"
-    depends_on = frozenset({AWARDS, ENTERPRISES})
+    depends_on = frozenset({AWARDS, ENTERPRISES, POLICIES})
     follows_year = False
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -51,6 +51,13 @@ class StartView(View):
         top.addWidget(record)
         top.addWidget(go)
         layout.addLayout(top)
+        self.policy_notice = QLabel()  # a policy ending or ended: services.catalogue.expiry_notices
+        self.policy_notice.setWordWrap(True)
+        self.policy_notice.setStyleSheet("color: #9a5b00; font-weight: bold;")
+        self.policy_notice.linkActivated.connect(
+            lambda _link: self.ctx.window.go_to("政策规则") if self.ctx.window else None
+        )
+        layout.addWidget(self.policy_notice)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet("color: #b03a2e;")
@@ -61,8 +68,17 @@ class StartView(View):
         layout.addWidget(self.table, 1)
 
     def refresh(self) -> None:
+        from desktop.services.catalogue import expiry_notices
         from desktop.services.deadlines import payment_deadline_days, todo
         from desktop.services.workcalendar import WorkCalendar
+
+        notices = expiry_notices(self.ctx.db)
+        self.policy_notice.setText(
+            "<br>".join(f"⚠ {n}" for n in notices) + " <a href='policy'>前往政策规则</a>"
+            if notices
+            else ""
+        )
+        self.policy_notice.setVisible(bool(notices))
 
         items = todo(self.ctx.db)
         self.model.set_rows(items)

@@ -223,3 +223,11 @@ def test_the_expiry_is_said_on_the_policy_page_and_in_the_status_bar(
     monkeypatch.setattr(catalogue, "today_date", lambda: date(2026, 12, 1))
     window.ctx.notify("policies")
     assert "已于2025年12月31日到期，需录入继任政策（自2026年1月1日起）" in view.notice.text()
+    start = window.go_to("待办")
+    assert "已于2025年12月31日到期" in start.policy_notice.text()
+    draft_id = create_draft(small_db, 1, doc_number=DOC, valid_from="2026-01-01")
+    from desktop.services.policy_drafts import publish_version
+
+    publish_version(small_db, draft_id)
+    window.ctx.notify("policies")
+    assert start.policy_notice.text() == "" and window.policy_label.text() == ""

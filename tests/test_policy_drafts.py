@@ -279,3 +279,17 @@ def test_cases_are_checked_against_a_draft_and_refused_when_malformed(two):
                 [{"matter": "1", "year": "2024", "amount": "1"}],
             ),
         )
+
+
+def test_whatif_replay_and_cases_run_on_a_read_only_database(two):
+    from desktop.storage.database import Database
+
+    matter(two, A, "LZ41-5A", date(2024, 5, 1), basis_fen=100_000_00)
+    calculate_year(two, 2024)
+    approve(two, 2024)
+    writable = whatif(two, 2024, settings=["LZ41-5A.rate=40%"])
+    with Database(two.path, readonly=True) as reader:
+        assert reader.readonly
+        seen = whatif(reader, 2024, settings=["LZ41-5A.rate=40%"])
+        assert (seen.now_fen, seen.trial_fen) == (writable.now_fen, writable.trial_fen)
+        assert replay(reader).clean and not run_cases(reader).failing

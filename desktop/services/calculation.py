@@ -137,6 +137,13 @@ def year_inputs(db: Database, year: int, catalogues: Iterable[Catalogue]) -> Ent
     year or an installment that can fall due in it under any of ``catalogues`` (what-if reads
     once for the rules now and a draft)."""
     span = max((c.max_installment_span() for c in catalogues), default=0)
+    if db.readonly:  # a read-only connection (query_only) cannot fill a temp table
+        found = db.query(
+            "SELECT DISTINCT enterprise_id FROM applications WHERE event_date BETWEEN ? AND ?",
+            (f"{year - span}-01-01", f"{year}-12-31"),
+        )
+        ids = json.dumps([r[0] for r in found])
+        return _load_inputs(db, "SELECT value AS id FROM json_each(?)", [ids])
     _year_enterprises(db, year, span)
     return _load_inputs(db, "SELECT id FROM temp.calc_enterprises")
 

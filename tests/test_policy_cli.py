@@ -309,3 +309,38 @@ def test_cases_are_checked_after_every_draft_edit(office, capsys):
     assert status == 1
     failing = [c["名称"] for c in json.loads(out)["案例"] if not c["成立"]]
     assert failing == ["LZ41-5A 事项日期在政策到期之后"]  # a successor now covers 2026
+
+
+def test_whatif_gives_approved_matters_the_trial_amounts_and_a_later_draft_is_tried_on_a_past_year(
+    office, capsys, tmp_path
+):
+    """A 局务会 asks what last year's matters would get under the successor: approved matters are
+    recomputed under the trial (decisions stand only in 现行), and a draft that starts after the
+    year is taken as in force over it, which the heading says."""
+    bases = {1: 123_456_78, 2: 8_000_000_00}
+    rows = [
+        application_row(n, 条款编号="LZ41-5A", 事项日期=date(2024, 6, n), **{BASIS: str(Decimal(b) / 100)})
+        for n, b in bases.items()
+    ]  # fmt: skip
+    import_matters(capsys, office, tmp_path, rows)
+    assert cli(capsys, office, "calculate", "--year", "2024")[0] == 0
+    assert cli(capsys, office, "approve", "--year", "2024", "--all")[0] == 0
+    draft_id = draft(capsys, office)  # in force from 2026-01-01
+    assert cli(capsys, office, "policy", "set", str(draft_id), "LZ41-5A.rate=0.25")[0] == 0
+    before = db_hash(office)
+
+    now = _hand(list(bases.values()), "30%", 150_000_000)
+    for args in (["--set", "LZ41-5A.rate=25%"], ["--version", str(draft_id)]):
+        status, out, err = cli(capsys, office, "whatif", "--year", "2024", *args, "--json")
+        assert status == 0, err
+        result = json.loads(out)
+        trial = _hand(list(bases.values()), "25%", 150_000_000)
+        assert (result["现行合计"], result["试算合计"]) == (
+            f"{Decimal(now) / 100:.2f}",
+            f"{Decimal(trial) / 100:.2f}",
+        )
+        assert {e["统一社会信用代码"] for e in result["企业"]} == {
+            code(1)
+        }  # 2 is capped either way
+    assert "试算假定其在2024年度施行" in result["依据"]
+    assert db_hash(office) == before

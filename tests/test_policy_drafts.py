@@ -11,7 +11,7 @@ import pytest
 from desktop.core.creditcode import make_credit_code
 from desktop.core.errors import Conflict, ValidationError
 from desktop.services.applications import ApplicationInput, insert_applications
-from desktop.services.awards import approve
+from desktop.services.awards import approve, reject
 from desktop.services.calculation import calculate_year, compute_year
 from desktop.services.cases import CaseInput, list_cases, run_cases, save_case
 from desktop.services.catalogue import (
@@ -191,12 +191,27 @@ def test_whatif_recomputes_only_the_enterprises_a_change_touches(two):
     ]
 
 
-def test_whatif_keeps_decisions_where_they_stand(two):
+def _award_id(db, code: str) -> int:
+    return db.scalar(
+        "SELECT a.id FROM awards a JOIN enterprises e ON e.id = a.enterprise_id"
+        " WHERE e.credit_code = ?",
+        (code,),
+    )
+
+
+def test_whatif_recomputes_approved_matters_of_the_year_and_rejections_stay_zero(two):
+    """现行 counts the approved award as decided; 试算 what the trial gives the matter; a matter
+    rejected by a person counts 0 on both sides."""
     matter(two, A, "LZ41-5A", date(2024, 5, 1), basis_fen=100_000_00)
+    matter(two, B, "LZ41-5A", date(2024, 5, 2), basis_fen=200_000_00)
     calculate_year(two, 2024)
-    approve(two, 2024)
+    approve(two, 2024, [_award_id(two, A)])
+    reject(two, _award_id(two, B), "材料不全，经复核不予奖补")
     result = whatif(two, 2024, settings=["LZ41-5A.rate=40%"])
-    assert result.now_fen == result.trial_fen == 30_000_00 and not result.enterprises
+    assert (result.now_fen, result.trial_fen) == (30_000_00, 40_000_00)
+    assert [(c.name, c.now_fen, c.trial_fen) for c in result.enterprises] == [
+        (result.enterprises[0].name, 30_000_00, 40_000_00)
+    ]
 
 
 def test_replay_takes_awards_in_the_order_they_were_approved(two, monkeypatch):

@@ -70,6 +70,23 @@ class EnterpriseInputs:
             year=year,
         )
 
+    def reopened(self, year: int) -> EnterpriseInputs:
+        """These inputs with the granted decisions on ``year``'s matters set aside (试算: what the
+        year's matters would get under other rules); rejections, revocations and every other
+        year's decisions stand."""
+        in_year = {
+            a.id for items in self.matters.values() for a in items if a.event_date.year == year
+        }
+        decisions = {
+            eid: {
+                key: d
+                for key, d in found.items()
+                if key[0] not in in_year or d.status not in status.GRANTED
+            }
+            for eid, found in self.decisions.items()
+        }
+        return EnterpriseInputs(self.matters, self.facts, decisions)
+
 
 def _application(row: Any) -> Application:
     return Application(row[0], row[1], row[2], date.fromisoformat(row[3]), *row[4:])

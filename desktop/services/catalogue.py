@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -126,10 +126,16 @@ def rule_by_id(db: Database, rule_id: int) -> RuleVersion | None:
     return _rule_from_row(row) if row else None
 
 
-def load_catalogue(db: Database, *, with_draft: int | None = None) -> Catalogue:
+def load_catalogue(
+    db: Database,
+    *,
+    with_draft: int | None = None,
+    draft_span: tuple[date, date | None] | None = None,
+) -> Catalogue:
     """Every rule of every published policy version, ready for date-versioned lookup; drafts are
     left out (the catalogue only names them in explanations). ``with_draft``: a draft's id — it
-    replaces the published versions of the same policy within its validity (试算)."""
+    replaces the published versions of the same policy within its validity (试算), or within
+    ``draft_span`` when given (a successor tried on a year before it starts)."""
     rows = db.query(_RULE_SQL + " ORDER BY r.sort_order, r.id")
     published = [_rule_from_row(r) for r in rows if r["status"] == PUBLISHED_VERSION]
     drafts: dict[int, list[Any]] = {}
@@ -153,12 +159,13 @@ def load_catalogue(db: Database, *, with_draft: int | None = None) -> Catalogue:
     version = _version_row(db, with_draft)
     if version["status"] != DRAFT_VERSION:
         raise Conflict(f"政策版本{with_draft}（{version['doc_number']}）已发布，不是草稿")
-    return catalogue.with_version(
-        [_rule_from_row(r) for r in drafts.get(with_draft, [])],
-        version["policy_id"],
-        date.fromisoformat(version["valid_from"]),
-        date.fromisoformat(version["valid_to"]) if version["valid_to"] else None,
-    )
+    start = date.fromisoformat(version["valid_from"])
+    end = date.fromisoformat(version["valid_to"]) if version["valid_to"] else None
+    rules = [_rule_from_row(r) for r in drafts.get(with_draft, [])]
+    if draft_span is not None:
+        start, end = draft_span
+        rules = [replace(r, valid_from=start, valid_to=end) for r in rules]
+    return catalogue.with_version(rules, version["policy_id"], start, end)
 
 
 def _version_row(db: Database, version_id: int) -> Any:

@@ -2,9 +2,11 @@
 rules in force — by clause, by town and the enterprises whose amount changes. Nothing is
 written.
 
-现行 and 试算 are granted amounts: a granted decision counts at its amount under both (decisions
-stand, whatever the rules say now), 不予奖补 and 已撤销 count 0, a draft counts what the engine
-gives it. The year's inputs are read once (``calculation.year_inputs``); an enterprise none of
+现行 and 试算 are granted amounts (interfaces.md): 现行 counts a granted decision at its amount
+and a draft at what the engine gives it now; 试算 gives the year's matters what the trial rules
+give them, approved or not (what a 局务会 asks: what would these matters get under the new
+rules), while 不予奖补 and 已撤销 count 0 on both sides and other years' decisions stand. An
+enterprise none of whose matters meets a changed rule counts the same on both sides. The year's inputs are read once (``calculation.year_inputs``); an enterprise none of
 whose matters meets a changed rule is evaluated once and counted the same on both sides.
 """
 
@@ -20,7 +22,7 @@ from typing import Any
 from desktop.core.engine import Application, AwardResult
 from desktop.core.errors import Cancelled, ValidationError
 from desktop.core.money import yuan_string
-from desktop.core.rules import Catalogue, RuleVersion, normalize_document
+from desktop.core.rules import Catalogue, RuleVersion, format_date_cn, normalize_document
 from desktop.services.calculation import Progress, year_inputs
 from desktop.services.catalogue import changed_rule, load_catalogue, parse_assignments
 from desktop.storage.database import Database
@@ -187,6 +189,7 @@ def compare_year(
     """``year`` under the published rules and under ``trial`` (nothing is written)."""
     now = load_catalogue(db)
     inputs = year_inputs(db, year, [now, trial])
+    reopened = inputs.reopened(year)
     sameness = _Sameness(now, trial)
     per_enterprise: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
     out = WhatIf(year, against)
@@ -200,7 +203,7 @@ def compare_year(
         if all(sameness.same(a) for a in inputs.matters[eid]):
             trial_results = now_results
         else:
-            trial_results = _granted(inputs.evaluate(eid, trial, year))
+            trial_results = _granted(reopened.evaluate(eid, trial, year))
             out.recomputed += 1
         per_enterprise[eid] = (now_results, trial_results)
     out.evaluated = total
@@ -258,6 +261,25 @@ def _rule_name(code: str, *catalogues: Catalogue) -> str:
     return ""
 
 
+def _draft_trial(db: Database, version: int, year: int) -> tuple[Catalogue, str]:
+    """The catalogue with draft ``version`` in force. A successor is usually tried on a year it
+    does not reach (the 局务会 asks what last year's matters would get under it): a draft whose
+    dates leave out the whole year is taken as in force over that year, and ``against`` says so."""
+    row = db.one(
+        "SELECT doc_number, valid_from, valid_to FROM policy_versions WHERE id = ?", (version,)
+    )
+    against = f"草稿[{version}] {row['doc_number']}" if row else f"草稿[{version}]"
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    if row is not None:
+        start = date.fromisoformat(row["valid_from"])
+        end = date.fromisoformat(row["valid_to"]) if row["valid_to"] else None
+        if start > last or (end is not None and end < first):
+            shown = f"自{format_date_cn(start)}施行"
+            note = f"（{shown}，试算假定其在{year}年度施行）"
+            return load_catalogue(db, with_draft=version, draft_span=(first, last)), against + note
+    return load_catalogue(db, with_draft=version), against
+
+
 def whatif(
     db: Database,
     year: int,
@@ -274,9 +296,7 @@ def whatif(
     if (version is None) == (not settings):
         raise ValidationError("请指定 --version 草稿编号，或用 --set 给出要试算的参数（二者选一）")
     if version is not None:
-        trial = load_catalogue(db, with_draft=version)
-        doc = db.scalar("SELECT doc_number FROM policy_versions WHERE id = ?", (version,))
-        against = f"草稿[{version}] {doc}"
+        trial, against = _draft_trial(db, version, year)
     else:
         trial = with_settings(load_catalogue(db), year, settings or [])
         against = "参数调整 " + "，".join(settings or [])

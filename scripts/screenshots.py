@@ -130,7 +130,7 @@ def _policy_shots(app, window, save, settle) -> None:
     save(added, "13c-新增条款")
     added.save()
     whatif = editor.open_whatif()
-    whatif.year.setValue(2026)
+    whatif.year.setValue(2025)
     whatif.resize(1200, 760)
     task = whatif.start()
     while task.is_running():

@@ -442,16 +442,26 @@ def evaluate_enterprise(
         winner_index = chosen[run.unit_of[app.id]]
         winner = run.all_options[winner_index] if winner_index >= 0 else None
         for option in options[app.id]:
+            if year is not None and app.event_date.year != year and not _pays_later(option):
+                continue  # nothing of it falls in ``year``: it was evaluated for its effects only
             i = run.index[id(option)]
             outcome = outcomes.get(i)
-            results.extend(_results(option, outcome, winner, outcomes.get(winner_index)))
+            results.extend(_results(option, outcome, winner, outcomes.get(winner_index), year))
     if year is not None:
         results = [r for r in results if r.year == year]
     return results
 
 
+def _pays_later(option: _Option) -> bool:
+    return option.rule is not None and isinstance(option.rule.method_obj, Installments)
+
+
 def _results(
-    option: _Option, outcome: _Outcome | None, winner: _Option | None, won: _Outcome | None
+    option: _Option,
+    outcome: _Outcome | None,
+    winner: _Option | None,
+    won: _Outcome | None,
+    year: int | None = None,
 ) -> list[AwardResult]:
     app, rule = option.app, option.rule
     trace = Trace(
@@ -509,7 +519,7 @@ def _results(
     )
     results = [first]
     if rule is not None and isinstance(rule.method_obj, Installments):
-        results.extend(_installments(option, first))
+        results.extend(_installments(option, first, year))
     return results
 
 
@@ -548,7 +558,8 @@ def _loser_reason(option: _Option, winner: Winner) -> str:
     )
 
 
-def _installments(option: _Option, first: AwardResult) -> list[AwardResult]:
+def _installments(option: _Option, first: AwardResult, year: int | None) -> list[AwardResult]:
+    """The later payments of an installment award (only those due in ``year``, if given)."""
     rule = option.rule
     assert rule is not None
     found = rule.method_obj
@@ -557,6 +568,8 @@ def _installments(option: _Option, first: AwardResult) -> list[AwardResult]:
     out = []
     first_denied = option.denied_decision
     for payment in rule.schedule(option.app.event_date.year, first.amount_fen)[1:]:
+        if year is not None and payment.year != year:
+            continue
         after = rule.valid_to is not None and payment.year > rule.valid_to.year
         inst = Installment(
             payment.no,
@@ -618,8 +631,8 @@ def _needed(
     """The matters whose awards fall in ``year`` and those their results depend on: the matters of
     any award year a 同一事项 group reaches into, every matter sharing a first-time key with them,
     and earlier matters whose installments fall due in ``year``."""
-    first_keys = _first_keys(catalogue)
-    installment_codes = catalogue.codes_where(lambda v: isinstance(v.method_obj, Installments))
+    first_keys = catalogue.first_keys
+    installment_codes = catalogue.installment_codes
     span = catalogue.max_installment_span()
     if all(
         a.event_date.year == year
@@ -643,7 +656,7 @@ def _needed(
             wanted = (
                 y in years
                 or (app.same_matter_key is not None and app.same_matter_key in groups)
-                or any(first_keys.get(c, set()) & keys for c in codes)
+                or any(first_keys.get(c, frozenset()) & keys for c in codes)
                 or (year - span <= y < year and any(c in installment_codes for c in codes))
             )
             if not wanted:
@@ -654,14 +667,5 @@ def _needed(
             if app.same_matter_key:
                 groups.add(app.same_matter_key)
             for c in codes:
-                keys |= first_keys.get(c, set())
+                keys |= first_keys.get(c, frozenset())
     return [a for a in apps if a.id in keep]
-
-
-def _first_keys(catalogue: Catalogue) -> dict[str, set[str]]:
-    """Rule code → the first-time keys its versions count under."""
-    out: dict[str, set[str]] = {}
-    for version in catalogue.all_versions():
-        if version.first_time:
-            out.setdefault(version.code, set()).add(version.first_key)
-    return out

@@ -49,13 +49,17 @@ def format_date_cn(value: date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+_BRACKETS = str.maketrans("〔〕[]【】（）()", "〔〕〔〕〔〕〔〕〔〕")
+
+
+@lru_cache(maxsize=4096)
 def normalize_document(text: str | None) -> str:
     """Compare 文号 loosely: NFKC, no spaces, all bracket styles alike."""
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text)
     text = re.sub(r"\s+", "", text)
-    return text.translate(str.maketrans("〔〕[]【】（）()", "〔〕〔〕〔〕〔〕〔〕"))
+    return text.translate(_BRACKETS)
 
 
 def parse_rule(
@@ -90,7 +94,7 @@ class RuleVersion:
     policy_id: int = 0  # the policy the version belongs to (versions descended by draft/copy)
 
     # -- the method and its typed parameters (parsed once per version) --------------------------
-    @property
+    @cached_property
     def method_obj(self) -> Method[Any]:
         return method(self.method)
 
@@ -104,7 +108,11 @@ class RuleVersion:
         return self.method_obj.label
 
     def describe(self) -> list[ParamLine]:
-        return self.method_obj.describe(self.parameters)
+        return list(self._described)
+
+    @cached_property
+    def _described(self) -> tuple[ParamLine, ...]:
+        return tuple(self.method_obj.describe(self.parameters))
 
     @property
     def parameters_text(self) -> str:
@@ -325,6 +333,10 @@ class Catalogue:
 
     def max_installment_span(self) -> int:
         """How many years after its award year an award can still fall due."""
+        return self._span
+
+    @cached_property
+    def _span(self) -> int:
         span = 0
         for items in self._by_code.values():
             for v in items:
@@ -336,3 +348,17 @@ class Catalogue:
     def codes_where(self, predicate: Any) -> set[str]:
         """Codes with at least one version for which ``predicate(version)`` holds."""
         return {code for code, items in self._by_code.items() if any(predicate(v) for v in items)}
+
+    @cached_property
+    def installment_codes(self) -> frozenset[str]:
+        """Codes with a version paid in installments."""
+        return frozenset(self.codes_where(lambda v: isinstance(v.method_obj, Installments)))
+
+    @cached_property
+    def first_keys(self) -> Mapping[str, frozenset[str]]:
+        """Rule code → the first-time keys its versions count under (codes without one absent)."""
+        out: dict[str, set[str]] = {}
+        for version in self.all_versions():
+            if version.first_time:
+                out.setdefault(version.code, set()).add(version.first_key)
+        return {code: frozenset(keys) for code, keys in out.items()}

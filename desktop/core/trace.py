@@ -10,7 +10,7 @@ Traces written by the first version of the program (a dict with ``checks``, ``st
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -92,9 +92,18 @@ class Trace:
 
     # -- JSON --------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        """What is stored: ``dataclasses.asdict`` of the trace without its empty top-level
+        values, plus ``"v": 2`` (written out here: asdict deep-copies, and a year has 50,000)."""
+        data = dict(self.__dict__)
+        data["matter"] = _record(self.matter)
+        data["parameters"] = [_record(p) for p in self.parameters]
+        data["checks"] = [_record(c) for c in self.checks]
+        data["steps"] = list(self.steps)
+        data["reasons"] = list(self.reasons)
+        data["winner"] = None if self.winner is None else _record(self.winner)
+        data["installment"] = None if self.installment is None else _record(self.installment)
         data["v"] = 2
-        return {k: v for k, v in data.items() if v not in (None, [], "")}
+        return {k: v for k, v in data.items() if v is not None and v != [] and v != ""}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Trace:
@@ -116,6 +125,12 @@ class Trace:
             installment=Installment(**data["installment"]) if data.get("installment") else None,
             decision=data.get("decision"),
         )
+
+
+def _record(obj: Any) -> dict[str, Any]:
+    """A frozen record of primitives (Matter, ParamLine, Check, Winner, Installment) as a dict, in
+    field order (as ``dataclasses.asdict`` gives it, without its deep copy)."""
+    return dict(obj.__dict__)
 
 
 # Labels of the first version's raw parameter keys and values (read-only compatibility).

@@ -7,14 +7,16 @@ its matter gets a new draft that points back to it. Only drafts are inserted, up
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from desktop import __version__
 from desktop.core import status
 from desktop.core.engine import (
     Application,
@@ -131,21 +133,36 @@ def _load_inputs(db: Database, join: str, params: Iterable[Any] = ()) -> Enterpr
     return EnterpriseInputs(dict(matters), facts, dict(decisions))
 
 
-def _year_enterprises(db: Database, year: int, span: int) -> None:
+def _year_enterprises(
+    db: Database,
+    year: int,
+    catalogues: Iterable[Catalogue],
+    enterprise_id: int | None = None,
+) -> None:
     """Fill ``temp.calc_enterprises``: enterprises with a matter in ``year``, or an earlier matter
-    (up to ``span`` years before) under a rule whose installments can fall due in it."""
+    under a rule whose installments can fall due in it under any of ``catalogues`` (only
+    ``enterprise_id``, if given)."""
     db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS calc_enterprises (id INTEGER PRIMARY KEY)")
     db.conn.execute("DELETE FROM temp.calc_enterprises")
+    only = "" if enterprise_id is None else f" AND enterprise_id = {int(enterprise_id)}"
     db.conn.execute(
         "INSERT OR IGNORE INTO temp.calc_enterprises (id) SELECT enterprise_id FROM applications"
-        " WHERE event_date BETWEEN ? AND ?",
+        f" WHERE event_date BETWEEN ? AND ?{only}",
         (f"{year}-01-01", f"{year}-12-31"),
     )
-    if span:
+    catalogues = list(catalogues)
+    span = max((c.max_installment_span() for c in catalogues), default=0)
+    codes = sorted({code for c in catalogues for code in c.installment_codes})
+    if span:  # a matter naming no rule may match an installment rule by its 文号
         db.conn.execute(
             "INSERT OR IGNORE INTO temp.calc_enterprises (id) SELECT enterprise_id FROM applications"
-            " WHERE event_date BETWEEN ? AND ?",
-            (f"{year - span}-01-01", f"{year - 1}-12-31"),
+            " WHERE event_date BETWEEN ? AND ?"
+            f" AND (rule_code IS NULL OR rule_code IN (SELECT value FROM json_each(?))){only}",
+            (
+                f"{year - span}-01-01",
+                f"{year - 1}-12-31",
+                json.dumps(codes),
+            ),
         )
 
 
@@ -153,6 +170,7 @@ def year_inputs(db: Database, year: int, catalogues: Iterable[Catalogue]) -> Ent
     """The engine's inputs for ``year`` in one batch read: every enterprise with a matter in the
     year or an installment that can fall due in it under any of ``catalogues`` (what-if reads
     once for the rules now and a draft)."""
+    catalogues = list(catalogues)
     span = max((c.max_installment_span() for c in catalogues), default=0)
     if db.readonly:  # a read-only connection (query_only) cannot fill a temp table
         found = db.query(
@@ -161,7 +179,7 @@ def year_inputs(db: Database, year: int, catalogues: Iterable[Catalogue]) -> Ent
         )
         ids = json.dumps([r[0] for r in found])
         return _load_inputs(db, "SELECT value AS id FROM json_each(?)", [ids])
-    _year_enterprises(db, year, span)
+    _year_enterprises(db, year, catalogues)
     return _load_inputs(db, "SELECT id FROM temp.calc_enterprises")
 
 
@@ -177,14 +195,26 @@ def compute_year(
     catalogue = catalogue or load_catalogue(db)
     inputs = year_inputs(db, year, [catalogue])
     results: list[AwardResult] = []
+    for _, found in _evaluate_all(inputs, catalogue, year, progress, cancel):
+        results.extend(found)
+    return results
+
+
+def _evaluate_all(
+    inputs: EnterpriseInputs,
+    catalogue: Catalogue,
+    year: int,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+) -> Iterator[tuple[int, list[AwardResult]]]:
+    """(enterprise id, its results in ``year``) for every enterprise of ``inputs``."""
     total = len(inputs.matters)
     for done, enterprise_id in enumerate(inputs.matters, start=1):
         if cancel is not None and done % 500 == 0 and cancel.is_set():
             raise Cancelled("计算")
         if progress is not None and done % 2000 == 0:
             progress(done, total, f"正在计算 {done}/{total} 户企业")
-        results.extend(inputs.evaluate(enterprise_id, catalogue, year))
-    return results
+        yield enterprise_id, inputs.evaluate(enterprise_id, catalogue, year)
 
 
 # One encoder object: json.dumps with options builds a new encoder on every call.
@@ -221,6 +251,227 @@ _UPDATE = (
     f" calculated_at=:at, calculated_by=:user WHERE id=:id AND status='{status.DRAFT}'"
 )
 _COMPARED = ("amount_fen", "basis_fen", "rule_id", "explanation", "trace", "after_expiry")
+_FINGERPRINT_UPSERT = (
+    "INSERT INTO calc_fingerprints (year, enterprise_id, revision, rules, rules_digest, results,"
+    " locked, granted, total_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (year, enterprise_id) DO UPDATE SET revision = excluded.revision,"
+    " rules = excluded.rules, rules_digest = excluded.rules_digest, results = excluded.results,"
+    " locked = excluded.locked, granted = excluded.granted, total_fen = excluded.total_fen"
+)
+# Raise when a change to the engine (desktop/core) changes what it computes from the same inputs:
+# every stored fingerprint then differs and the next calculation recomputes every enterprise.
+ENGINE_REVISION = "1"
+
+
+# -- input fingerprints -------------------------------------------------------------------------
+
+
+def _rules_named(matters: Iterable[Application]) -> str:
+    """The rule codes and 文号 an enterprise's matters name (any year), as one stored text."""
+    named = {
+        f"条款:{a.rule_code}" if a.rule_code else f"文号:{a.city_document or ''}" for a in matters
+    }
+    return "\n".join(sorted(named))
+
+
+class _RuleDigests:
+    """Digest of the rule versions a set of named rules resolves to in a catalogue (memoised)."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self._memo: dict[str, str] = {}
+
+    def _versions(self, name: str) -> str:
+        kind, _, value = name.partition(":")
+        codes = [value] if kind == "条款" else self.catalogue.match_document(value)
+        return repr([(code, self.catalogue.versions(code)) for code in codes])
+
+    def __call__(self, rules: str) -> str:
+        digest = self._memo.get(rules)
+        if digest is None:
+            h = hashlib.sha256(f"{__version__}/{ENGINE_REVISION}".encode())
+            for name in rules.split("\n") if rules else ():
+                h.update(self._versions(name).encode())
+            digest = self._memo[rules] = h.hexdigest()[:32]
+        return digest
+
+
+@dataclass
+class _Stored:
+    """A stored fingerprint row of one enterprise and year (what its results came to)."""
+
+    revision: int
+    rules: str
+    rules_digest: str
+    results: int
+    locked: int
+    granted: int
+    total_fen: int
+
+
+@dataclass
+class _Tally:
+    """What a calculation did, summed over enterprises."""
+
+    enterprises: int = 0
+    results: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    locked: int = 0
+    granted: int = 0
+    total_fen: int = 0
+
+    def add(self, other: _Tally) -> None:
+        for name in ("enterprises", "results", "unchanged", "locked", "granted", "total_fen"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def outcome(self) -> tuple[int, int, int, int]:
+        """What a fingerprint row stores of one enterprise's results."""
+        return (self.results, self.locked, self.granted, self.total_fen)
+
+    def add_stored(self, row: _Stored) -> None:
+        self.enterprises += 1 if row.results else 0
+        self.results += row.results
+        self.unchanged += row.results - row.locked
+        self.locked += row.locked
+        self.granted += row.granted
+        self.total_fen += row.total_fen
+
+    def summary(self, year: int) -> CalcSummary:
+        return CalcSummary(
+            year,
+            self.enterprises,
+            self.results,
+            self.inserted,
+            self.updated,
+            self.unchanged,
+            self.deleted,
+            self.locked,
+            self.granted,
+            self.total_fen,
+        )
+
+
+class _Diff:
+    """Results against the stored awards: which to insert, update, leave, and which drafts are
+    stale (``existing``/``revoked``: the stored awards by key, as read in :func:`_recompute`)."""
+
+    def __init__(
+        self, existing: dict[AwardKey, Any], revoked: dict[AwardKey, int], at: str, user: str
+    ) -> None:
+        self.existing, self.revoked, self.at, self.user = existing, revoked, at, user
+        self.inserts: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.seen: set[AwardKey] = set()
+
+    def enterprise(self, results: list[AwardResult]) -> _Tally:
+        """Diff one enterprise's results; what they came to."""
+        mine = _Tally(enterprises=1 if results else 0, results=len(results))
+        for res in results:
+            key = res.key
+            self.seen.add(key)
+            old = self.existing.get(key)
+            if old is not None and old[4] != status.DRAFT:
+                mine.locked += 1  # a decision stands: counted at its amount, never rewritten
+                if old[4] in status.GRANTED:
+                    mine.granted += 1
+                    mine.total_fen += old[5]
+                continue
+            if res.amount_fen > 0:
+                mine.granted += 1
+                mine.total_fen += res.amount_fen
+            row = _award_row(res)
+            if old is not None and old[5:11] == tuple(row[k] for k in _COMPARED):
+                mine.unchanged += 1
+                continue
+            row.update(at=self.at, user=self.user, supersedes=self.revoked.get(key))
+            if old is None:
+                self.inserts.append(row)
+            else:
+                self.updates.append({**row, "id": old[0]})
+        return mine
+
+    def stale(self) -> list[Any]:
+        """Stored drafts no result gives any more."""
+        return [
+            r for key, r in self.existing.items() if key not in self.seen and r[4] == status.DRAFT
+        ]
+
+
+# The triggers of migration 0007 that keep calc_revisions (a table rebuilt by a later migration
+# loses its triggers: then every calculation is a full one until they are recreated).
+_REVISION_TRIGGERS = (
+    "calc_matter_added",
+    "calc_matter_changed",
+    "calc_matter_deleted",
+    "calc_scale_changed",
+    "calc_listed",
+    "calc_list_changed",
+    "calc_unlisted",
+    "calc_decided",
+    "calc_award_deleted",
+)
+
+
+def _revisions_kept(db: Database) -> bool:
+    found = db.scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+        " AND name IN (SELECT value FROM json_each(?))",
+        (json.dumps(_REVISION_TRIGGERS),),
+    )
+    return found == len(_REVISION_TRIGGERS)
+
+
+def _plan(
+    db: Database, year: int, digests: _RuleDigests, full: bool
+) -> tuple[dict[int, _Stored], dict[int, int], bool]:
+    """Split the enterprises of ``temp.calc_enterprises`` (and those calculated for ``year``
+    before) into the unchanged ones (their stored rows) and the ones to compute, which go into
+    ``temp.calc_dirty`` with their current revision. Also says whether the whole year is computed
+    (no fingerprints yet, or ``full``)."""
+    db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS calc_dirty (id INTEGER PRIMARY KEY)")
+    db.conn.execute("DELETE FROM temp.calc_dirty")
+    cursor = db.conn.cursor()
+    cursor.row_factory = None
+    stored = {
+        r[0]: _Stored(*r[1:])
+        for r in cursor.execute(
+            "SELECT enterprise_id, revision, rules, rules_digest, results, locked, granted,"
+            " total_fen FROM calc_fingerprints WHERE year = ?",
+            (year,),
+        )
+    }
+    whole = full or not stored or not _revisions_kept(db)
+    revisions: dict[int, int] = dict(
+        cursor.execute(
+            "SELECT c.id, coalesce(r.revision, 0) FROM temp.calc_enterprises c"
+            " LEFT JOIN calc_revisions r ON r.enterprise_id = c.id"
+        ).fetchall()
+    )
+    unchanged: dict[int, _Stored] = {}
+    for enterprise_id, revision in revisions.items():
+        row = stored.get(enterprise_id)
+        if (
+            not whole
+            and row is not None
+            and row.revision == revision
+            and row.rules_digest == digests(row.rules)
+        ):
+            unchanged[enterprise_id] = row
+    dirty = {eid: rev for eid, rev in revisions.items() if eid not in unchanged}
+    gone = [eid for eid in stored if eid not in revisions]  # no longer in the year: drafts go
+    for enterprise_id, revision in cursor.execute(
+        "SELECT value, coalesce(r.revision, 0) FROM json_each(?)"
+        " LEFT JOIN calc_revisions r ON r.enterprise_id = value",
+        (json.dumps(gone),),
+    ):
+        dirty[enterprise_id] = revision
+    db.conn.executemany(
+        "INSERT INTO temp.calc_dirty (id) VALUES (?)", [(eid,) for eid in sorted(dirty)]
+    )
+    return unchanged, dirty, whole
 
 
 def calculate_year(
@@ -229,22 +480,77 @@ def calculate_year(
     *,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    full: bool = False,
 ) -> CalcSummary:
-    """Recompute every not-yet-decided award of ``year`` and the installments falling due in it."""
+    """Recompute every not-yet-decided award of ``year`` and the installments falling due in it.
+
+    Only enterprises whose inputs changed since their last calculation of the year are evaluated
+    (``full``: every one); the results are the same either way."""
     from desktop.services.siqiang_lists import check_year
     from desktop.services.users import CLERK, require_role
 
     require_role(db, CLERK)
     check_year(year)
-    results = compute_year(db, year, progress=progress, cancel=cancel)
+    catalogue = load_catalogue(db)
+    _year_enterprises(db, year, [catalogue])
+    digests = _RuleDigests(catalogue)
+    unchanged, dirty, whole = _plan(db, year, digests, full)
+    tally = _Tally()
+    for row in unchanged.values():
+        tally.add_stored(row)
+    _recompute(db, year, catalogue, digests, dirty, whole, tally, progress, cancel)
+    if progress is not None:
+        progress(tally.results, tally.results, "计算完成")
+    return tally.summary(year)
+
+
+def recalculate_enterprise(db: Database, enterprise_id: int, year: int) -> CalcSummary:
+    """Recompute one enterprise's not-yet-decided awards of ``year`` at once (after an edit):
+    what :func:`calculate_year` would write for it, and its fingerprint."""
+    from desktop.services.siqiang_lists import check_year
+    from desktop.services.users import CLERK, require_role
+
+    require_role(db, CLERK)
+    check_year(year)
+    catalogue = load_catalogue(db)
+    _year_enterprises(db, year, [catalogue], enterprise_id)
+    db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS calc_dirty (id INTEGER PRIMARY KEY)")
+    db.conn.execute("DELETE FROM temp.calc_dirty")
+    db.conn.execute("INSERT INTO temp.calc_dirty (id) VALUES (?)", (enterprise_id,))
+    revision = db.scalar(
+        "SELECT revision FROM calc_revisions WHERE enterprise_id = ?", (enterprise_id,)
+    )
+    tally = _Tally()
+    dirty = {enterprise_id: int(revision or 0)}
+    _recompute(db, year, catalogue, _RuleDigests(catalogue), dirty, False, tally, None, None)
+    return tally.summary(year)
+
+
+def _recompute(
+    db: Database,
+    year: int,
+    catalogue: Catalogue,
+    digests: _RuleDigests,
+    dirty: dict[int, int],
+    whole: bool,
+    tally: _Tally,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+) -> None:
+    """Evaluate the enterprises of ``temp.calc_dirty`` (``dirty``: their revisions), diff their
+    results against the stored awards of ``year`` (``whole``: every award of the year) and write
+    the difference, their fingerprints and one change-log entry in one transaction."""
+    inputs = _load_inputs(db, "SELECT id FROM temp.calc_dirty")
+    in_year = {r[0] for r in db.conn.execute("SELECT id FROM temp.calc_enterprises").fetchall()}
     cursor = db.conn.cursor()
     cursor.row_factory = None  # plain tuples, read by position: this loop runs per award
+    scope = "" if whole else " AND enterprise_id IN (SELECT id FROM temp.calc_dirty)"
     existing = {
         (r[1], r[2], r[3]): r
         for r in cursor.execute(
             "SELECT id, application_id, rule_code, installment_no, status, amount_fen, basis_fen,"
-            " rule_id, explanation, trace, after_expiry FROM awards WHERE year = ?"
-            f" AND status NOT IN {status.sql_list(status.SUPERSEDED)}",
+            " rule_id, explanation, trace, after_expiry, enterprise_id FROM awards WHERE year = ?"
+            f" AND status NOT IN {status.sql_list(status.SUPERSEDED)}{scope}",
             (year,),
         )
     }
@@ -252,56 +558,46 @@ def calculate_year(
         (r[1], r[2], r[3]): r[0]
         for r in cursor.execute(
             "SELECT id, application_id, rule_code, installment_no FROM awards WHERE year = ?"
-            f" AND status IN {status.sql_list(status.SUPERSEDED)} ORDER BY id",
+            f" AND status IN {status.sql_list(status.SUPERSEDED)}{scope} ORDER BY id",
             (year,),
         )
     }
-    at, user = now_text(), db.user
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    unchanged = locked = granted = total_fen = 0
-    seen: set[AwardKey] = set()
-    for res in results:
-        key = res.key
-        seen.add(key)
-        old = existing.get(key)
-        if old is not None and old[4] != status.DRAFT:
-            locked += 1
-            if old[4] in status.GRANTED:
-                granted += 1
-                total_fen += old[5]
-            continue
-        if res.amount_fen > 0:
-            granted += 1
-            total_fen += res.amount_fen
-        row = _award_row(res)
-        if old is not None and old[5:] == tuple(row[k] for k in _COMPARED):
-            unchanged += 1
-            continue
-        row.update(at=at, user=user, supersedes=revoked.get(key))
-        if old is None:
-            inserts.append(row)
-        else:
-            updates.append({**row, "id": old[0]})
-    stale = [(r[0],) for key, r in existing.items() if key not in seen and r[4] == status.DRAFT]
+    diff = _Diff(existing, revoked, now_text(), db.user)
+    fingerprints: list[tuple[Any, ...]] = []
+    for enterprise_id, results in _evaluate_all(inputs, catalogue, year, progress, cancel):
+        mine = diff.enterprise(results)
+        tally.add(mine)
+        if enterprise_id in in_year:
+            rules = _rules_named(inputs.matters.get(enterprise_id, ()))
+            fingerprints.append((enterprise_id, rules, digests(rules), *mine.outcome()))
+    stale = diff.stale()
     if cancel is not None and cancel.is_set():
         raise Cancelled("计算")
-    summary = CalcSummary(
-        year,
-        len({r.enterprise_id for r in results}),
-        len(results),
-        len(inserts),
-        len(updates),
-        unchanged,
-        len(stale),
-        locked,
-        granted,
-        total_fen,
-    )
+    tally.inserted, tally.updated, tally.deleted = len(diff.inserts), len(diff.updates), len(stale)
+    # Deleting a stale draft counts as a change of its enterprise (a trigger): those are ours.
+    own_deletes: dict[int, int] = defaultdict(int)
+    for r in stale:
+        own_deletes[r[11]] += 1
     with db.transaction():
-        db.executemany(_INSERT, inserts)
-        db.executemany(_UPDATE, updates)
-        db.executemany(f"DELETE FROM awards WHERE id = ? AND status = '{status.DRAFT}'", stale)
+        db.executemany(_INSERT, diff.inserts)
+        db.executemany(_UPDATE, diff.updates)
+        deleted = db.executemany(
+            f"DELETE FROM awards WHERE id = ? AND status = '{status.DRAFT}'",
+            [(r[0],) for r in stale],
+        ).rowcount
+        decided_meanwhile = deleted != len(stale)  # then every enterprise is looked at again
+
+        def revision(enterprise_id: int) -> int:
+            return -1 if decided_meanwhile else dirty[enterprise_id] + own_deletes[enterprise_id]
+
+        db.executemany(
+            _FINGERPRINT_UPSERT,
+            [(year, f[0], revision(f[0]), *f[1:]) for f in fingerprints],
+        )
+        db.executemany(
+            "DELETE FROM calc_fingerprints WHERE year = ? AND enterprise_id = ?",
+            [(year, eid) for eid in dirty if eid not in in_year],
+        )
         db.log(
             "计算",
             "awards",
@@ -309,16 +605,13 @@ def calculate_year(
             None,
             {
                 "year": year,
-                "inserted": summary.inserted,
-                "updated": summary.updated,
-                "deleted": summary.deleted,
-                "locked": locked,
-                "total_fen": total_fen,
+                "inserted": tally.inserted,
+                "updated": tally.updated,
+                "deleted": tally.deleted,
+                "locked": tally.locked,
+                "total_fen": tally.total_fen,
             },
         )
-    if progress is not None:
-        progress(len(results), len(results), "计算完成")
-    return summary
 
 
 def enterprise_inputs(db: Database, enterprise_ids: Iterable[int]) -> EnterpriseInputs:

@@ -439,6 +439,7 @@ class ApplicationDialog(GuardedDialog):
 
     def save(self) -> None:
         from desktop.services.applications import add_application, update_application
+        from desktop.services.calculation import recalculate_enterprise
 
         try:
             item = self.parse()
@@ -447,6 +448,7 @@ class ApplicationDialog(GuardedDialog):
             else:
                 update_application(self.ctx.db, self.row.id, item)
                 self.saved_id = self.row.id
+            recalculate_enterprise(self.ctx.db, item.enterprise_id, item.event_date.year)
         except DomainError as exc:
             messages.show_error(self, exc, "未能保存奖补事项")
             return

@@ -173,7 +173,7 @@ def _evaluate(
         app,
         code,
         rule,
-        catalogue.nearest(code, app.event_date),
+        rule if rule is not None else catalogue.nearest(code, app.event_date),
         match,
         [],
         [],
@@ -634,11 +634,15 @@ def _needed(
     first_keys = catalogue.first_keys
     installment_codes = catalogue.installment_codes
     span = catalogue.max_installment_span()
-    if all(
-        a.event_date.year == year
-        and not a.same_matter_key
-        and not any(c in first_keys or c in installment_codes for c in _codes(a, catalogue))
-        for a in apps
+    keys_of: dict[int, frozenset[str]] = {}  # the first-time keys a matter counts under
+    due: set[int] = set()  # earlier matters under an installment rule that may fall due in year
+    for app in apps:
+        codes = _codes(app, catalogue)
+        keys_of[app.id] = frozenset().union(*(first_keys.get(c, ()) for c in codes))
+        if year - span <= app.event_date.year < year and any(c in installment_codes for c in codes):
+            due.add(app.id)
+    if not due and all(
+        a.event_date.year == year and not a.same_matter_key and not keys_of[a.id] for a in apps
     ):
         return apps  # the common case: this year's plain matters only
     years = {year}
@@ -651,21 +655,18 @@ def _needed(
         for app in apps:
             if app.id in keep:
                 continue
-            codes = _codes(app, catalogue)
-            y = app.event_date.year
             wanted = (
-                y in years
+                app.event_date.year in years
                 or (app.same_matter_key is not None and app.same_matter_key in groups)
-                or any(first_keys.get(c, frozenset()) & keys for c in codes)
-                or (year - span <= y < year and any(c in installment_codes for c in codes))
+                or not keys.isdisjoint(keys_of[app.id])
+                or app.id in due
             )
             if not wanted:
                 continue
             keep.add(app.id)
             changed = True
-            years.add(y)
+            years.add(app.event_date.year)
             if app.same_matter_key:
                 groups.add(app.same_matter_key)
-            for c in codes:
-                keys |= first_keys.get(c, frozenset())
+            keys |= keys_of[app.id]
     return [a for a in apps if a.id in keep]

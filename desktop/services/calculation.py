@@ -217,10 +217,6 @@ def _evaluate_all(
         yield enterprise_id, inputs.evaluate(enterprise_id, catalogue, year)
 
 
-# One encoder object: json.dumps with options builds a new encoder on every call.
-_encode_trace = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
 def _award_row(res: AwardResult) -> dict[str, Any]:
     return {
         "application_id": res.application_id,
@@ -233,7 +229,7 @@ def _award_row(res: AwardResult) -> dict[str, Any]:
         "amount_fen": res.amount_fen,
         "computed_fen": res.amount_fen,
         "explanation": res.explanation,
-        "trace": _encode_trace(res.trace.to_json()),
+        "trace": res.trace.encode(),
         "after_expiry": int(res.after_expiry),
     }
 
@@ -544,21 +540,23 @@ def _recompute(
     in_year = {r[0] for r in db.conn.execute("SELECT id FROM temp.calc_enterprises").fetchall()}
     cursor = db.conn.cursor()
     cursor.row_factory = None  # plain tuples, read by position: this loop runs per award
-    scope = "" if whole else " AND enterprise_id IN (SELECT id FROM temp.calc_dirty)"
+    # The stored awards of the year: all of them, or those of the enterprises computed (through
+    # the index on enterprise and year).
+    awards = "awards a" if whole else "temp.calc_dirty d JOIN awards a ON a.enterprise_id = d.id"
     existing = {
         (r[1], r[2], r[3]): r
         for r in cursor.execute(
-            "SELECT id, application_id, rule_code, installment_no, status, amount_fen, basis_fen,"
-            " rule_id, explanation, trace, after_expiry, enterprise_id FROM awards WHERE year = ?"
-            f" AND status NOT IN {status.sql_list(status.SUPERSEDED)}{scope}",
+            "SELECT a.id, a.application_id, a.rule_code, a.installment_no, a.status, a.amount_fen,"
+            " a.basis_fen, a.rule_id, a.explanation, a.trace, a.after_expiry, a.enterprise_id"
+            f" FROM {awards} WHERE a.year = ? AND a.status NOT IN {status.sql_list(status.SUPERSEDED)}",
             (year,),
         )
     }
     revoked = {
         (r[1], r[2], r[3]): r[0]
         for r in cursor.execute(
-            "SELECT id, application_id, rule_code, installment_no FROM awards WHERE year = ?"
-            f" AND status IN {status.sql_list(status.SUPERSEDED)}{scope} ORDER BY id",
+            f"SELECT a.id, a.application_id, a.rule_code, a.installment_no FROM {awards}"
+            f" WHERE a.year = ? AND a.status IN {status.sql_list(status.SUPERSEDED)} ORDER BY a.id",
             (year,),
         )
     }

@@ -552,7 +552,9 @@ def search_enterprise_ids(
     sql += " ORDER BY e.town_id, e.name"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [r[0] for r in db.conn.execute(sql, params)]
+    cursor = db.conn.cursor()
+    cursor.row_factory = None  # plain tuples: the whole registry may match
+    return [r[0] for r in cursor.execute(sql, params)]
 
 
 def enterprises_by_ids(db: Database, ids: list[int]) -> dict[int, Enterprise]:
@@ -602,6 +604,8 @@ class EnterpriseIndex:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._lists: dict[int, set[int]] = {}
+        # The last text searched and the positions it matched: typing on narrows those.
+        self._last: tuple[str, list[int]] = ("", [])
         self.reload()
 
     def reload(self) -> None:
@@ -619,6 +623,7 @@ class EnterpriseIndex:
         )
         self._scale = [bool(v) for v in scale]
         self._lists.clear()
+        self._last = ("", [])
 
     def detach(self) -> None:
         """Forget the connection (it belonged to the thread that built the index)."""
@@ -643,9 +648,17 @@ class EnterpriseIndex:
         positions: list[int] | range = range(len(self.ids))
         text = flt.text.strip()
         if text:
+            last_text, last_positions = self._last
+            if last_text and last_text in text:  # what holds the new text holds the old one
+                positions = last_positions
             upper = text.upper()
             names, codes = self._names, self._codes
-            positions = [i for i in positions if text in names[i] or upper in codes[i]]
+            if isinstance(positions, range):  # the whole registry: walk the columns together
+                pairs = enumerate(zip(names, codes, strict=True))
+                positions = [i for i, (n, c) in pairs if text in n or upper in c]
+            else:
+                positions = [i for i in positions if text in names[i] or upper in codes[i]]
+            self._last = (text, positions)
         if flt.town_id is not None:
             towns = self._towns
             positions = [i for i in positions if towns[i] == flt.town_id]
@@ -659,4 +672,4 @@ class EnterpriseIndex:
         if flt.on_list_year is not None:
             members = self._list_members(flt.on_list_year)
             return [ids[i] for i in positions if ids[i] in members]
-        return [ids[i] for i in positions]
+        return list(ids) if isinstance(positions, range) else list(map(ids.__getitem__, positions))

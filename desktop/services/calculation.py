@@ -396,7 +396,7 @@ class _Diff:
         ]
 
 
-# The triggers of migration 0007 that keep calc_revisions (a table rebuilt by a later migration
+# The triggers of the incremental-calculation migration that keep calc_revisions (a table rebuilt by a later migration
 # loses its triggers: then every calculation is a full one until they are recreated).
 _REVISION_TRIGGERS = (
     "calc_matter_added",

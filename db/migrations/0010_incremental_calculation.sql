@@ -1,4 +1,4 @@
--- 0007: incremental calculation. Recalculating a year recomputes only the enterprises whose
+-- 0010: incremental calculation. Recalculating a year recomputes only the enterprises whose
 -- inputs changed since their last calculation (desktop/services/calculation.py).
 --
 -- calc_revisions counts the changes to what the engine reads of one enterprise: its matters (any

@@ -24,7 +24,7 @@ from desktop.core import status
 from desktop.core.methods import MatterInput
 from desktop.core.money import format_yuan
 from desktop.core.rules import Catalogue, RuleVersion
-from desktop.services.calculation import enterprise_inputs
+from desktop.services.calculation import enterprise_inputs, inputs_unchanged
 from desktop.services.catalogue import load_catalogue
 from desktop.storage.database import Database
 
@@ -219,6 +219,9 @@ def _drafts(db: Database, awards: list[_Award], catalogue: Catalogue, result: Au
         for r in inputs.evaluate(eid, catalogue):
             expected[r.key] = r.amount_fen
     changed = _changed_after(db)
+    # Whether each enterprise's inputs changed since it was calculated (its input fingerprint);
+    # for drafts without one, the times in the change log decide (to the second).
+    unchanged = inputs_unchanged(db, catalogue, {(a.enterprise_id, a.year) for a in drafts})
     stale = 0
     for a in drafts:
         if a.traced_fen is not None and a.traced_fen != a.amount_fen:
@@ -230,7 +233,8 @@ def _drafts(db: Database, awards: list[_Award], catalogue: Catalogue, result: Au
         want = expected.get((a.application_id, a.rule_code, a.installment_no))
         if want == a.amount_fen:
             continue
-        if changed is not None and changed > a.calculated_at:
+        known = unchanged.get((a.enterprise_id, a.year))
+        if known is False or (known is None and changed is not None and changed > a.calculated_at):
             stale += 1
             continue
         shown = "不应存在" if want is None else f"应为 {format_yuan(want)} 元"

@@ -612,6 +612,28 @@ def _recompute(
         )
 
 
+def inputs_unchanged(
+    db: Database, catalogue: Catalogue, keys: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], bool]:
+    """For (enterprise id, year): True when the enterprise's last calculation of that year rests
+    on its inputs as they are now, False when they changed since; absent when it is not known (no
+    fingerprint: calculated by an older program, or never)."""
+    if not _revisions_kept(db):
+        return {}
+    digests = _RuleDigests(catalogue)
+    cursor = db.conn.cursor()
+    cursor.row_factory = None
+    rows = cursor.execute(
+        "SELECT f.enterprise_id, f.year, f.revision = coalesce(r.revision, 0), f.rules,"
+        " f.rules_digest FROM json_each(?) k"
+        " JOIN calc_fingerprints f ON f.enterprise_id = json_extract(k.value, '$[0]')"
+        " AND f.year = json_extract(k.value, '$[1]')"
+        " LEFT JOIN calc_revisions r ON r.enterprise_id = f.enterprise_id",
+        (json.dumps(sorted(set(keys))),),
+    )
+    return {(r[0], r[1]): bool(r[2]) and digests(r[3]) == r[4] for r in rows}
+
+
 def enterprise_inputs(db: Database, enterprise_ids: Iterable[int]) -> EnterpriseInputs:
     """The engine's inputs for these enterprises (every year)."""
     ids = json.dumps(sorted(set(enterprise_ids)))

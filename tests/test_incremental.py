@@ -19,11 +19,12 @@ from desktop.services.applications import (
     update_application,
 )
 from desktop.services.calculation import calculate_year, recalculate_enterprise
-from desktop.services.catalogue import update_rule
+from desktop.services.policy_drafts import copy_version, delete_version
 from desktop.services.registry import EnterpriseInput, upsert_enterprises
 from desktop.services.siqiang_lists import replace_list
 
 YEARS = (2022, 2023, 2024, 2025)
+MATTER_YEARS = (*YEARS, 2026)  # 2026: after the 2021 policy's end, under a successor if any
 CODES = [make_credit_code(org_body=f"MA3C4HB{i}") for i in range(1, 7)]
 # (rule code, 市级政策文号, what the matter carries): caps, first-time keys, installments, levels,
 # a matter matched to its rule by 文号 alone.
@@ -51,7 +52,7 @@ def _enterprises(db, rng: random.Random) -> dict[str, int]:
 def _matter(rng: random.Random, ids: dict[str, int]) -> ApplicationInput:
     code = rng.choice(CODES)
     rule, document, needs = rng.choice(KINDS)
-    when = date(rng.choice(YEARS), rng.randint(1, 12), rng.randint(1, 28))
+    when = date(rng.choice(MATTER_YEARS), rng.randint(1, 12), rng.randint(1, 28))
     return ApplicationInput(
         enterprise_id=ids[code],
         credit_code=code,
@@ -143,29 +144,45 @@ def _edit(db, rng: random.Random, ids: dict[str, int]) -> int | None:
     if kind == "decide":
         _decide(db, rng)
     elif kind == "list":
-        replace_list(db, rng.choice(YEARS), set(rng.sample(sorted(ids.values()), 3)))
+        replace_list(db, rng.choice(MATTER_YEARS), set(rng.sample(sorted(ids.values()), 3)))
     elif kind == "scale":
         code = rng.choice(CODES)
         upsert_enterprises(
             db, [EnterpriseInput(code, f"淄博{code[-4:]}有限公司", "辛店街道", rng.random() < 0.5)]
         )
     else:
-        code, params = rng.choice(
-            [("LZ41-2", {"rate": rng.choice(["0.3", "0.25"])}), ("LZ41-9A", {"yearly": "400000"})]
-        )
-        rule_id = db.scalar("SELECT id FROM rules WHERE code = ?", (code,))
-        try:
-            update_rule(db, rule_id, params=params)
-        except DomainError:
-            pass  # an approved award rests on it
+        _change_rules(db, rng)
     return None
+
+
+SUCCESSOR = "临政字〔2026〕1号"
+
+
+def _change_rules(db, rng: random.Random) -> None:
+    """Published rules change only by publishing a version (a successor from 2026), or by
+    deleting one no award uses."""
+    successor = db.scalar("SELECT id FROM policy_versions WHERE doc_number = ?", (SUCCESSOR,))
+    try:
+        if successor is None:
+            rate = rng.choice(["25%", "0.35"])
+            copy_version(
+                db, 1, doc_number=SUCCESSOR, valid_from="2026-01-01", valid_to="2028-12-31",
+                rule_changes={
+                    "LZ41-2": {"params": {"rate": rate}},
+                    "LZ41-9A": {"params": {"yearly": "40万"}},
+                },
+            )  # fmt: skip
+        else:
+            delete_version(db, successor)
+    except DomainError:
+        pass  # an approved award rests on it
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_incremental_recalculation_equals_a_full_one_after_random_edits(db, seed):
     rng = random.Random(seed)
     ids = _enterprises(db, rng)
-    for year in YEARS:
+    for year in MATTER_YEARS:
         replace_list(db, year, set(rng.sample(sorted(ids.values()), 3)))
     for _ in range(12):
         add_application(db, _matter(rng, ids))
@@ -192,7 +209,7 @@ def test_incremental_recalculation_equals_a_full_one_after_random_edits(db, seed
 def test_saving_a_matter_recomputes_its_enterprise_as_a_full_calculation_would(db, seed):
     rng = random.Random(100 + seed)
     ids = _enterprises(db, rng)
-    for year in YEARS:
+    for year in MATTER_YEARS:
         replace_list(db, year, set(rng.sample(sorted(ids.values()), 3)))
     for _ in range(10):
         add_application(db, _matter(rng, ids))
@@ -241,20 +258,22 @@ def test_an_unchanged_year_evaluates_no_enterprise_and_keeps_its_totals(db, monk
     assert set(evaluated) == {ids[CODES[0]]}
 
 
-def test_a_rule_change_recomputes_only_enterprises_whose_matters_name_it(db, monkeypatch):
+def test_a_successor_recomputes_only_the_years_it_reaches(db, monkeypatch):
     rng = random.Random(3)
     ids = _enterprises(db, rng)
     a, b = ids[CODES[0]], ids[CODES[1]]
-    replace_list(db, 2024, {a})  # LZ41-2 is for enterprises on the list
-    for enterprise_id, code, rule, basis in (
-        (a, CODES[0], "LZ41-2", 10_000_000),
-        (b, CODES[1], "LZ41-6B", None),
-    ):
-        add_application(
-            db,
-            ApplicationInput(enterprise_id, code, rule, date(2024, 3, 1), basis_fen=basis),
-        )
-    calculate_year(db, 2024)
+    for year in (2024, 2026):
+        replace_list(db, year, {a})  # LZ41-2 is for enterprises on the list
+        for enterprise_id, code, rule, basis in (
+            (a, CODES[0], "LZ41-2", 10_000_000),
+            (b, CODES[1], "LZ41-6B", None),
+        ):
+            add_application(
+                db,
+                ApplicationInput(enterprise_id, code, rule, date(year, 3, 1), basis_fen=basis),
+            )
+    for year in (2024, 2026):
+        calculate_year(db, year)
     from desktop.services import calculation
 
     evaluated: list[int] = []
@@ -264,12 +283,17 @@ def test_a_rule_change_recomputes_only_enterprises_whose_matters_name_it(db, mon
         "evaluate",
         lambda self, eid, cat, year=None: evaluated.append(eid) or original(self, eid, cat, year),
     )
-    update_rule(
-        db, db.scalar("SELECT id FROM rules WHERE code = 'LZ41-2'"), params={"rate": "0.25"}
-    )
+    copy_version(
+        db, 1, doc_number=SUCCESSOR, valid_from="2026-01-01", valid_to="2028-12-31",
+        rule_changes={"LZ41-2": {"params": {"rate": "25%"}}},
+    )  # fmt: skip
     calculate_year(db, 2024)
-    assert evaluated == [a]
-    assert db.scalar("SELECT amount_fen FROM awards WHERE enterprise_id = ?", (a,)) == 2_500_000
+    assert evaluated == []  # a version from 2026 cannot reach 2024
+    calculate_year(db, 2026)
+    assert a in evaluated
+    amount = "SELECT amount_fen FROM awards WHERE enterprise_id = ? AND year = ?"
+    assert db.scalar(amount, (a, 2024)) == 3_000_000  # 100,000 元 × 30%, untouched
+    assert db.scalar(amount, (a, 2026)) == 2_500_000  # × 25% under the successor
 
 
 def test_every_input_revision_trigger_exists_after_the_migrations(db):

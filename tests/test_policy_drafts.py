@@ -24,6 +24,7 @@ from desktop.services.catalogue import (
 from desktop.services.policy_drafts import (
     ClauseInput,
     add_clause,
+    copy_version,
     create_draft,
     delete_version,
     edit_draft,
@@ -308,3 +309,13 @@ def test_whatif_replay_and_cases_run_on_a_read_only_database(two):
         seen = whatif(reader, 2024, settings=["LZ41-5A.rate=40%"])
         assert (seen.now_fen, seen.trial_fen) == (writable.now_fen, writable.trial_fen)
         assert replay(reader).clean and not run_cases(reader).failing
+
+
+def test_a_change_the_program_does_not_know_is_refused_not_dropped(two):
+    versions = two.scalar("SELECT count(*) FROM policy_versions")
+    with pytest.raises(ValidationError, match="没有可修改的项目“rate”"):
+        copy_version(
+            two, 1, doc_number="临政字〔2026〕3号", valid_from="2026-01-01", valid_to=None,
+            rule_changes={"LZ41-2": {"rate": "25%"}},  # a parameter belongs under "params"
+        )  # fmt: skip
+    assert two.scalar("SELECT count(*) FROM policy_versions") == versions

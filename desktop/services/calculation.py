@@ -271,16 +271,24 @@ def _rules_named(matters: Iterable[Application]) -> str:
 
 
 class _RuleDigests:
-    """Digest of the rule versions a set of named rules resolves to in a catalogue (memoised)."""
+    """Digest of the rule versions a set of named rules resolves to in a catalogue for one year's
+    calculation (memoised): versions that start after the year cannot reach it, so publishing a
+    successor leaves the years before it unchanged."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, year: int) -> None:
         self.catalogue = catalogue
+        self.last_day = date(year, 12, 31)
         self._memo: dict[str, str] = {}
 
     def _versions(self, name: str) -> str:
         kind, _, value = name.partition(":")
         codes = [value] if kind == "条款" else self.catalogue.match_document(value)
-        return repr([(code, self.catalogue.versions(code)) for code in codes])
+        return repr(
+            [
+                (code, [v for v in self.catalogue.versions(code) if v.valid_from <= self.last_day])
+                for code in codes
+            ]
+        )
 
     def __call__(self, rules: str) -> str:
         digest = self._memo.get(rules)
@@ -489,7 +497,7 @@ def calculate_year(
     check_year(year)
     catalogue = load_catalogue(db)
     _year_enterprises(db, year, [catalogue])
-    digests = _RuleDigests(catalogue)
+    digests = _RuleDigests(catalogue, year)
     unchanged, dirty, whole = _plan(db, year, digests, full)
     tally = _Tally()
     for row in unchanged.values():
@@ -518,7 +526,7 @@ def recalculate_enterprise(db: Database, enterprise_id: int, year: int) -> CalcS
     )
     tally = _Tally()
     dirty = {enterprise_id: int(revision or 0)}
-    _recompute(db, year, catalogue, _RuleDigests(catalogue), dirty, False, tally, None, None)
+    _recompute(db, year, catalogue, _RuleDigests(catalogue, year), dirty, False, tally, None, None)
     return tally.summary(year)
 
 
@@ -620,7 +628,7 @@ def inputs_unchanged(
     fingerprint: calculated by an older program, or never)."""
     if not _revisions_kept(db):
         return {}
-    digests = _RuleDigests(catalogue)
+    digests: dict[int, _RuleDigests] = {}
     cursor = db.conn.cursor()
     cursor.row_factory = None
     rows = cursor.execute(
@@ -631,7 +639,11 @@ def inputs_unchanged(
         " LEFT JOIN calc_revisions r ON r.enterprise_id = f.enterprise_id",
         (json.dumps(sorted(set(keys))),),
     )
-    return {(r[0], r[1]): bool(r[2]) and digests(r[3]) == r[4] for r in rows}
+    out: dict[tuple[int, int], bool] = {}
+    for enterprise_id, year, same_revision, rules, digest in rows:
+        of_year = digests.setdefault(year, _RuleDigests(catalogue, year))
+        out[(enterprise_id, year)] = bool(same_revision) and of_year(rules) == digest
+    return out
 
 
 def enterprise_inputs(db: Database, enterprise_ids: Iterable[int]) -> EnterpriseInputs:

@@ -293,9 +293,18 @@ def _documents(values: Any) -> list[str]:
     return out
 
 
+_CLAUSE_FIELDS = frozenset(
+    ("code", "method", "params", "conditions", "city_documents", "name", "clause", "clause_text",
+     "first_time_key")
+)  # fmt: skip
+
+
 def _rule_values(row: Mapping[str, Any], change: Mapping[str, Any], code: str) -> dict[str, Any]:
     """A clause's stored columns after ``change`` (values as a clerk writes them). Every value
     is checked here; the first invalid one is refused naming the clause and the field."""
+    unknown = sorted(set(change) - _CLAUSE_FIELDS)
+    if unknown:  # never drop a change silently
+        raise ValidationError(f"条款{code}没有可修改的项目“{'、'.join(unknown)}”", field="条款")
     method_key = change.get("method") or row["method"]
     found = method(method_key)
     same_method = found.key == row["method"]

@@ -34,8 +34,10 @@ def restore(db: Database, args: argparse.Namespace) -> int:
 
 def check(db: Database, args: argparse.Namespace) -> int:
     from desktop.services.check import run_check
+    from desktop.services.integrity import read_anchor
 
-    report = run_check(db)
+    anchor = read_anchor(args.anchor) if args.anchor else None
+    report = run_check(db, anchor)
     for line in report.lines():
         print(line)
     return 0 if report.ok else 1
@@ -132,7 +134,10 @@ def register(commands: Any) -> None:
     p.add_argument("file", type=Path, help="备份文件")
     command(p, restore, writes=True)
 
-    p = commands.add_parser("check", help="检查数据库")
+    p = commands.add_parser("check", help="检查数据库（签名、结构、日志重放；--anchor 核对链头）")
+    p.add_argument(
+        "--anchor", type=Path, metavar="FILE", help="报表文件或备份旁的 .anchor.json：核对数据库仍延续其链头"
+    )
     command(p, check, writes=False)
 
     p = commands.add_parser("log", help="查看或导出变更日志（审计用）")

@@ -190,6 +190,7 @@ def insert_applications(
     rows = [_row(i, source, db.user, at) for i in items]
     with db.transaction():
         db.executemany(_INSERT, rows)
+        ids = _ids_by_identity(db, [r["identity_key"] for r in rows])
         db.log_many(
             [
                 (
@@ -197,12 +198,26 @@ def insert_applications(
                     "applications",
                     r["identity_key"],
                     None,
-                    {k: r[k] for k in _LOGGED_FIELDS},
+                    {"id": ids.get(r["identity_key"]), **{k: r[k] for k in _LOGGED_FIELDS}},
                 )
                 for r in rows
             ]
         )
     return len(rows)
+
+
+def _ids_by_identity(db: Database, keys: list[str]) -> dict[str, int]:
+    """The ids the new rows got (logged with them, so ``check`` can replay the log)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 900):
+        chunk = keys[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            db.conn.execute(
+                f"SELECT identity_key, id FROM applications WHERE identity_key IN ({marks})", chunk
+            ).fetchall()
+        )
+    return found
 
 
 def add_application(db: Database, item: ApplicationInput) -> int:

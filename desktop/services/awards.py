@@ -15,6 +15,7 @@ from desktop.core.explain import AwardHeader, explain_lines
 from desktop.core.money import format_yuan, yuan_string
 from desktop.core.trace import Trace
 from desktop.services.offices import require_district
+from desktop.services.signing import current_signer, sign_awards
 from desktop.services.users import REVIEWER, check_separation, own_awards, require_role
 from desktop.storage.database import Database, LogItem, now_text
 
@@ -243,12 +244,15 @@ def approve(
     _refuse_drifted(db, [p.row for p in plan if p.row["status"] == status.DRAFT])
     budget_notes, notices = _check_budget(db, [p.row for p in plan])
     checked = _check_blacklist(db, [p.row for p in plan], on)
+    signer = current_signer(db)  # before writing: a user whose key is locked is refused
     at = now_text()
     with db.transaction():
         logs: list[LogItem] = []
         for item in plan:
             logs.append(_sign(db, item, len(nodes), at, opinion, minutes_no, checked, budget_notes))
         db.log_many(logs)
+        for new in (status.IN_REVIEW, status.APPROVED):
+            sign_awards(db, new, [p.row["id"] for p in plan if p.last == (new == status.APPROVED)], signer)
         for item in plan:
             if item.last:
                 from desktop.services.clawbacks import settle_correction
@@ -486,6 +490,7 @@ def _decide(db: Database, row: Any, new: str, reason: str, at: str, *, action: s
         {"status": row["status"]},
         {"status": new, "reason": reason, "reviewed_at": at, "reviewed_by": db.user},
     )
+    sign_awards(db, new, [row["id"]])
 
 
 REVOCABLE = (status.APPROVED, status.PAID, status.PAYMENT_FAILED)
@@ -537,6 +542,7 @@ def reopen(db: Database, award_id: int) -> None:
             {"status": status.REJECTED, "reason": row["decision_reason"]},
             {"status": status.DRAFT, "reason": None},
         )
+        sign_awards(db, status.DRAFT, [award_id])
 
 
 def mark_paid(db: Database, award_ids: Iterable[int], *, on: date | None = None) -> int:
@@ -598,6 +604,7 @@ def record_paid(
         db.log(*entry)
     else:
         logs.append(entry)
+    sign_awards(db, status.PAID, [row["id"]])
 
 
 def explain(db: Database, award_id: int) -> str:

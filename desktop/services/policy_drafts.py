@@ -38,6 +38,7 @@ from desktop.services.catalogue import (
     split_list,
 )
 from desktop.services.cells import parse_date, text_field
+from desktop.services.signing import sign_rules
 from desktop.services.users import ADMIN, require_role
 from desktop.storage.database import Database, now_text
 
@@ -611,6 +612,8 @@ def _publish(db: Database, draft_id: int) -> None:
             "rules": sorted(rules),
         },
     )
+    # check compares each published rule with what was signed here
+    sign_rules(db, "发布条款", [int(r["id"]) for r in rules.values()])
 
 
 def publish_version(db: Database, draft_id: int) -> Published:

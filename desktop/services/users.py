@@ -14,8 +14,13 @@ checked — says who is acting:
 its award (:func:`check_separation`, called by ``awards.approve``/``reject``). A township database
 with one clerk may turn the rule off (:func:`set_separation_of_duties`, 管理员 only, logged).
 
-Passwords are stored only as salted ``hashlib.scrypt`` hashes; five wrong passwords in a row lock
-the account for five minutes.
+Passwords are stored only as salted ``hashlib.scrypt`` hashes (N=2^17; older N=2^14 hashes are
+upgraded at the next login). One scrypt call gives 64 bytes: the first 32 are the stored hash, the
+other 32 seal the user's Ed25519 signing key (:mod:`desktop.services.signing`), which is therefore
+usable only after a login. Five wrong passwords in a row lock the account for five minutes; wrong
+tries are counted in every mode, also while another program holds the write lock (then in a small
+file beside the database, :mod:`desktop.storage.lock`). An unknown name and a wrong password get
+the same message.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from desktop.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from desktop.storage.database import Database
@@ -34,10 +40,12 @@ CLERK, REVIEWER, ADMIN = "录入员", "审核员", "管理员"
 ROLES: tuple[str, ...] = (CLERK, REVIEWER, ADMIN)
 MAX_FAILURES = 5
 LOCK_MINUTES = 5
-MIN_PASSWORD = 6
+MIN_PASSWORD = 8
 SEPARATION_KEY = "separation_of_duties"
+WRONG = "用户名或密码错误"
 
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+SCRYPT_LOG_N = 17  # N = 2^17 for every new hash (stored per user in ``kdf``)
+LEGACY_KDF = "scrypt:14:8:1:32"  # the hashes written before migration 0005 (kdf NULL)
 _SALT_BYTES = 16
 # Compared against when the name is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_SALT = bytes(_SALT_BYTES)
@@ -63,8 +71,24 @@ class UserInfo:
     created_by: str
 
 
-def _hash(password: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT)
+def current_kdf() -> str:
+    return f"scrypt:{SCRYPT_LOG_N}:8:1:64"
+
+
+def _derive(password: str, salt: bytes, kdf: str | None) -> tuple[bytes, bytes | None]:
+    """(the stored hash, the key that seals the signing key — None for a legacy hash)."""
+    _, log_n, r, p, dklen = (kdf or LEGACY_KDF).split(":")
+    n = 2 ** int(log_n)
+    out = hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=int(r),
+        p=int(p),
+        dklen=int(dklen),
+        maxmem=256 * n * int(r) + 2**20,
+    )
+    return out[:32], (out[32:] if len(out) >= 64 else None)
 
 
 def _now_text(now: datetime) -> str:
@@ -162,9 +186,55 @@ def _check_role(role: str) -> str:
     return role
 
 
-def _salted(password: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class _Credentials:
+    salt: str
+    password_hash: str
+    kdf: str
+    public_key: str
+    sealed_key: str
+    private: Any
+
+
+def _credentials(name: str, password: str, private: Any = None) -> _Credentials:
+    """A new salt and hash for ``password``, and the user's signing key sealed under it (a new
+    key unless ``private`` is given: a password change keeps the key)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from desktop.core.signatures import public_hex
+    from desktop.services.signing import seal
+
     salt = secrets.token_bytes(_SALT_BYTES)
-    return salt.hex(), _hash(password, salt).hex()
+    kdf = current_kdf()
+    digest, key = _derive(password, salt, kdf)
+    assert key is not None
+    private = private or Ed25519PrivateKey.generate()
+    return _Credentials(salt.hex(), digest.hex(), kdf, public_hex(private), seal(private, key, name), private)
+
+
+def _store_credentials(db: Database, user_id: int, creds: _Credentials) -> None:
+    db.execute(
+        "UPDATE users SET salt = ?, password_hash = ?, kdf = ?, public_key = ?, sealed_key = ?,"
+        " failed_attempts = 0, locked_until = NULL WHERE id = ?",
+        (creds.salt, creds.password_hash, creds.kdf, creds.public_key, creds.sealed_key, user_id),
+    )
+
+
+def _certify(db: Database, name: str, role: str, public_key: str, action: str, signer: Any) -> None:
+    from desktop.services import signing
+
+    signing.append(
+        db,
+        signing.USER,
+        [(name, action, signing.user_certificate(name, role, public_key))],
+        signer=signer,
+    )
+
+
+def _admin_signer(db: Database) -> Any:
+    from desktop.services.signing import current_signer
+
+    return current_signer(db)
 
 
 # -- users -------------------------------------------------------------------------------------
@@ -181,21 +251,42 @@ def add_user(db: Database, name: str, role: str, password: str) -> int:
         require_role(db, ADMIN)
     if db.scalar("SELECT 1 FROM users WHERE name = ?", (name,)):
         raise Conflict(f"用户“{name}”已存在")
-    salt, digest = _salted(password)
+    creds = _credentials(name, password)
+    from desktop.services.signing import ROOT, CERTIFY, Signer
     from desktop.storage.database import now_text
 
+    # The first 管理员 certifies his own key (the root); later users are certified by the 管理员
+    # who adds them, with the key his login unlocked.
+    signer = Signer(name, creds.public_key, creds.private) if first else _admin_signer(db)
     with db.transaction():
         user_id = db.insert(
-            "INSERT INTO users (name, role, salt, password_hash, created_at, created_by)"
-            " VALUES (?,?,?,?,?,?)",
-            (name, role, salt, digest, now_text(), db.user),
+            "INSERT INTO users (name, role, salt, password_hash, kdf, public_key, sealed_key,"
+            " created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                name,
+                role,
+                creds.salt,
+                creds.password_hash,
+                creds.kdf,
+                creds.public_key,
+                creds.sealed_key,
+                now_text(),
+                db.user,
+            ),
         )
+        _certify(db, name, role, creds.public_key, ROOT if first else CERTIFY, signer)
         db.log(
             "新增用户",
             "users",
             name,
             None,
-            {"name": name, "role": role, **({"logins_enabled": True} if first else {})},
+            {
+                "name": name,
+                "role": role,
+                "active": 1,
+                "public_key": creds.public_key,
+                **({"logins_enabled": True} if first else {}),
+            },
         )
     return user_id
 
@@ -232,20 +323,26 @@ def change_password(db: Database, name: str, new_password: str) -> None:
         require_role(db, ADMIN)
     elif current_role(db) is None:
         raise PermissionDenied(f"用户“{db.user}”已停用，不能修改密码")
-    salt, digest = _salted(new_password)
+    from desktop.services.signing import CERTIFY, Signer
+
+    own = db.user == row["name"] and isinstance(getattr(db, "signer", None), Signer)
+    # One's own change keeps the key (sealed again under the new password); a 管理员's reset
+    # cannot open the old key, so the user gets a new one, certified by the 管理员.
+    creds = _credentials(row["name"], new_password, db.signer.private if own else None)
+    signer = None if own else _admin_signer(db)
     with db.transaction():
-        db.execute(
-            "UPDATE users SET salt = ?, password_hash = ?, failed_attempts = 0, locked_until = NULL"
-            " WHERE id = ?",
-            (salt, digest, row["id"]),
-        )
+        _store_credentials(db, row["id"], creds)
+        if signer is not None:
+            _certify(db, row["name"], row["role"], creds.public_key, CERTIFY, signer)
         db.log(
             "修改密码" if db.user == row["name"] else "重设密码",
             "users",
             row["name"],
             None,
-            {"name": row["name"]},
+            {"name": row["name"], "public_key": creds.public_key},
         )
+    if own:
+        db.signer = Signer(row["name"], creds.public_key, creds.private)
 
 
 def deactivate_user(db: Database, name: str) -> None:
@@ -278,50 +375,105 @@ def set_separation_of_duties(db: Database, enabled: bool) -> None:
 def authenticate(db: Database, name: str, password: str, *, now: datetime | None = None) -> Actor:
     """Check a password. Five wrong ones in a row lock the account for five minutes; while locked
     even the right password is refused. Raises ``PermissionDenied`` with a Chinese message."""
-    now = now or datetime.now()
-    name = (name or "").strip()
-    row = db.one("SELECT * FROM users WHERE name = ?", (name,)) if name else None
-    if row is None:
-        _hash(password or "", _DUMMY_SALT)
-        raise PermissionDenied("用户名或密码错误")
-    if not row["active"]:
-        raise PermissionDenied(f"用户“{name}”已停用，请联系管理员")
-    locked_until = row["locked_until"]
-    if locked_until and datetime.fromisoformat(locked_until) > now:
-        raise PermissionDenied(_locked_message(name, locked_until))
-    digest = _hash(password or "", bytes.fromhex(row["salt"]))
-    if hmac.compare_digest(digest, bytes.fromhex(row["password_hash"])):
-        if row["failed_attempts"] or locked_until:
-            with db.transaction():
-                db.execute(
-                    "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?",
-                    (row["id"],),
-                )
-        return Actor(row["name"], row["role"])
-    failures = (0 if locked_until else row["failed_attempts"]) + 1
+    return _authenticate(db, name, password, now or datetime.now())[0]
+
+
+def _failures(db: Database, row: Any) -> tuple[int, str | None]:
+    """Wrong tries so far and the lock, from the database and from the file beside it."""
+    from desktop.storage.lock import login_failures
+
+    side = login_failures(db.path).get(row["name"], {})
+    count = max(int(row["failed_attempts"] or 0), int(side.get("failures", 0)))
+    until = max((t for t in (row["locked_until"], side.get("locked_until")) if t), default=None)
+    return count, until
+
+
+def _record_failures(db: Database, row: Any, failures: int, until: str | None) -> None:
+    from desktop.storage.lock import set_login_failures
+
+    if db.readonly:  # another program writes the database: count beside it
+        set_login_failures(db.path, row["name"], failures, until)
+        return
     with db.transaction():
-        if failures >= MAX_FAILURES:
-            until = _now_text(now + timedelta(minutes=LOCK_MINUTES))
-            db.execute(
-                "UPDATE users SET failed_attempts = 0, locked_until = ? WHERE id = ?",
-                (until, row["id"]),
-            )
+        db.execute(
+            "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?",
+            (failures, until, row["id"]),
+        )
+        if until is not None and failures == 0:
             db.log(
                 "账户锁定",
                 "users",
-                name,
+                row["name"],
                 None,
-                {"name": name, "locked_until": until, "reason": f"连续{MAX_FAILURES}次密码错误"},
+                {"name": row["name"], "locked_until": until, "reason": f"连续{MAX_FAILURES}次密码错误"},
             )
-        else:
-            db.execute(
-                "UPDATE users SET failed_attempts = ?, locked_until = NULL WHERE id = ?",
-                (failures, row["id"]),
-            )
+    set_login_failures(db.path, row["name"], 0, None)
+
+
+def _authenticate(db: Database, name: str, password: str, now: datetime) -> tuple[Actor, Any]:
+    name = (name or "").strip()
+    row = db.one("SELECT * FROM users WHERE name = ?", (name,)) if name else None
+    if row is None:
+        _derive(password or "", _DUMMY_SALT, current_kdf())
+        raise PermissionDenied(WRONG)
+    failures, locked_until = _failures(db, row)
+    if locked_until and datetime.fromisoformat(locked_until) > now:
+        raise PermissionDenied(_locked_message(name, locked_until))
+    digest, seal_key = _derive(password or "", bytes.fromhex(row["salt"]), row["kdf"])
+    if hmac.compare_digest(digest, bytes.fromhex(row["password_hash"])):
+        if not row["active"]:
+            raise PermissionDenied(f"用户“{name}”已停用，请联系管理员")
+        if failures or locked_until:
+            _record_failures(db, row, 0, None)
+        signer = _unlock(db, row, password, seal_key)
+        return Actor(row["name"], row["role"]), signer
+    failures = (0 if locked_until else failures) + 1
     if failures >= MAX_FAILURES:
+        until = _now_text(now + timedelta(minutes=LOCK_MINUTES))
+        _record_failures(db, row, 0, until)
         raise PermissionDenied(_locked_message(name, until, just_now=True))
-    left = MAX_FAILURES - failures
-    raise PermissionDenied(f"用户名或密码错误（再错{left}次将锁定{LOCK_MINUTES}分钟）")
+    _record_failures(db, row, failures, None)
+    raise PermissionDenied(WRONG)
+
+
+def _unlock(db: Database, row: Any, password: str, seal_key: bytes | None) -> Any:
+    """The user's signing key, opened with the password; a legacy user (no key, or an N=2^14
+    hash) gets a new hash and a key now, when the database is writable."""
+    from desktop.services import signing
+
+    if row["sealed_key"] and seal_key is not None:
+        private = signing.unseal(row["sealed_key"], seal_key, row["name"])
+        if private is None or signing.signatures.public_hex(private) != row["public_key"]:
+            raise PermissionDenied(f"用户“{row['name']}”的签名密钥无法解开：密钥记录被改动，请联系管理员")
+        return signing.Signer(row["name"], row["public_key"], private)
+    if db.readonly:
+        return None
+    creds = _credentials(row["name"], password)
+    has_root = signing.root_fingerprint(db) is not None
+    root = row["role"] == ADMIN and not has_root
+    certifier = (
+        signing.Signer(row["name"], creds.public_key, creds.private)
+        if root
+        else signing.installation_signer()
+    )
+    with db.transaction():
+        _store_credentials(db, row["id"], creds)
+        _certify(
+            db,
+            row["name"],
+            row["role"],
+            creds.public_key,
+            signing.ROOT if root else signing.UPGRADE,
+            certifier,
+        )
+        db.log(
+            "升级密码与密钥",
+            "users",
+            row["name"],
+            None,
+            {"name": row["name"], "kdf": creds.kdf, "public_key": creds.public_key},
+        )
+    return signing.Signer(row["name"], creds.public_key, creds.private)
 
 
 def _locked_message(name: str, until: str, *, just_now: bool = False) -> str:
@@ -331,10 +483,12 @@ def _locked_message(name: str, until: str, *, just_now: bool = False) -> str:
 
 
 def login(db: Database, name: str, password: str, *, now: datetime | None = None) -> Actor:
-    """Authenticate and make the user the acting one: ``db.user`` and ``db.role``."""
-    actor = authenticate(db, name, password, now=now)
+    """Authenticate and make the user the acting one: ``db.user``, ``db.role`` and the signing
+    key his password unlocked (``db.signer``)."""
+    actor, signer = _authenticate(db, name, password, now or datetime.now())
     db.user = actor.name
     db.role = actor.role
+    db.signer = signer
     return actor
 
 

@@ -12,11 +12,13 @@ on the same file opens it read-only (``file:…?mode=ro``) and every write attem
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import re
 import sqlite3
+import time
 import urllib.parse
 import weakref
 from collections.abc import Iterator, Sequence
@@ -171,6 +173,28 @@ def broken_log_entries(conn: sqlite3.Connection, limit: int = 20) -> list[int]:
     return broken
 
 
+@functools.lru_cache(maxsize=4)
+def expected_schema(version: int) -> dict[tuple[str, str], str]:
+    """The tables, triggers, views and indexes the migrations up to ``version`` create, by (type,
+    name), with their SQL whitespace-normalised — what ``check`` compares a database with."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for number, path in migrations():
+            if number > version:
+                break
+            for statement in _split_sql(path.read_text(encoding="utf-8")):
+                conn.execute(statement)
+        return {
+            (r[0], r[1]): " ".join((r[2] or "").split())
+            for r in conn.execute(
+                "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+                " AND type IN ('trigger', 'view', 'index', 'table')"
+            )
+        }
+    finally:
+        conn.close()
+
+
 def content_hash(conn: sqlite3.Connection) -> str:
     """A stable SHA-256 over the rows of every table, each in primary-key order.
 
@@ -221,8 +245,13 @@ class Database:
         self.role: str | None = None
         self.lock_holder: lock.LockInfo | None = None  # who writes the file while we only read
         self.lock_notice: str | None = None  # e.g. "a stale lock was taken over"
+        # The acting user's unlocked signing key (services.signing.Signer), set by login.
+        self.signer: Any = None
         self._readonly_reason: str | None = None
         self._release_lock: weakref.finalize | None = None
+        self._fence: str | None = None  # our fencing token, once written into the database
+        self._idle_released = False  # gave the write lock up after idling (GUI); retaken on write
+        self.last_write = time.monotonic()
         in_memory = str(path) == ":memory:"
         io_path = self.path if in_memory else Path(os_path(self.path))  # \\?\ past 260 chars
         exists = not in_memory and io_path.exists() and io_path.stat().st_size > 0
@@ -238,9 +267,16 @@ class Database:
                 raise StorageError(newer_version_message(found, newest))
         if in_memory or readonly is True:
             self._readonly_reason = None if in_memory else READONLY_ON_REQUEST
+        elif exists and not os.access(self.path, os.W_OK):
+            self._readonly_reason = "数据库文件为只读（文件属性或权限不允许写入），当前为只读"
+            if readonly is False:
+                raise StorageError(self._readonly_reason)
         else:
             if not exists:
-                io_path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    io_path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StorageError(f"无法建立数据库所在文件夹：{exc.strerror or exc}") from exc
             self._take_lock(required=readonly is False)
         try:
             if self._readonly_reason is None:
@@ -294,6 +330,76 @@ class Database:
         self.conn.execute("PRAGMA temp_store = MEMORY")  # temp tables of imports and calculation
         self.db = sqlite_utils.Database(self.conn)
         self.migrate()
+        self._claim_writer()
+
+    # -- the fencing token -------------------------------------------------------------------
+    def _claim_writer(self) -> None:
+        """Write our lock's token into the database: from now on every write transaction checks
+        that both the lock file and the database still carry it (``lock.still_held``)."""
+        token = lock.own_token(self.path) if str(self.path) != ":memory:" else None
+        if token is None or not self._has_table("writer"):
+            return
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO writer (id, token, holder, at) VALUES (1, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET token = excluded.token, holder = excluded.holder,"
+                " at = excluded.at",
+                (token, f"{self.user}@{lock.hostname()}:{os.getpid()}", now_text()),
+            )
+        self._fence = token
+
+    def _has_table(self, name: str) -> bool:
+        return bool(
+            self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            ).fetchone()
+        )
+
+    def _check_fence(self) -> None:
+        if self._fence is None:
+            return
+        stored = self.conn.execute("SELECT token FROM writer WHERE id = 1").fetchone()
+        if lock.still_held(self.path) and stored is not None and stored[0] == self._fence:
+            return
+        holder = lock.read_holder(self.path)
+        who = f"，现由 {holder.describe()}写入" if holder else ""
+        self._readonly_reason = (
+            f"本程序的数据库写锁已被其他程序接管{who}；为防止两个程序同时写入，本程序不再写入，"
+            "请关闭后重新打开"
+        )
+        self._fence = None
+        raise StorageError(self._readonly_reason)
+
+    # -- giving the lock up when idle (the GUI) ----------------------------------------------
+    def release_if_idle(self, idle_seconds: float) -> bool:
+        """Give the write lock up (reopen read-only) after ``idle_seconds`` without a write, so a
+        colleague can write; the next write takes it again if it is free. True if released."""
+        if self.readonly or self._fence is None or self.conn.in_transaction:
+            return False
+        if time.monotonic() - self.last_write < idle_seconds:
+            return False
+        self.conn.close()
+        if self._release_lock is not None:
+            self._release_lock()
+            self._release_lock = None
+        self._fence = None
+        self._idle_released = True
+        self._readonly_reason = "长时间未修改，已释放数据库写锁"
+        self._open_readonly(True)
+        return True
+
+    def _retake_after_idle(self) -> None:
+        self._readonly_reason = None
+        self._take_lock(required=False)
+        if self._readonly_reason is not None:
+            raise StorageError(self._readonly_reason)
+        self._idle_released = False
+        self.conn.close()
+        self._open_writable(False)
+
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: changes when another connection commits."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def _open_readonly(self, exists: bool) -> None:
         if not exists:
@@ -343,6 +449,8 @@ class Database:
         return "只读"
 
     def _refuse_write(self) -> None:
+        if self._idle_released and not self.conn.in_transaction:
+            self._retake_after_idle()
         if self._readonly_reason is not None:
             raise StorageError(self._readonly_reason)
 
@@ -421,15 +529,24 @@ class Database:
                 yield self
             return
         lock.heartbeat(self.path)
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise storage_error(exc) from exc
+        try:
+            self._check_fence()
             yield self
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            if isinstance(exc, sqlite3.OperationalError) and _mapped(exc):
+                raise storage_error(exc) from exc
+            raise
+        self.last_write = time.monotonic()
 
     # -- queries -----------------------------------------------------------------------------
     def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
@@ -518,6 +635,26 @@ class Database:
             (key, value),
         )
         self.log("设置", "settings", key, None if old is None else {"value": old}, {"value": value})
+
+
+_SQLITE_MESSAGES = (
+    ("disk is full", "磁盘空间已满，操作未执行，数据库未作改动；请清理磁盘空间后重试"),
+    ("readonly database", "数据库文件或所在文件夹为只读，操作未执行，数据库未作改动"),
+    ("database is locked", "数据库正被其他程序写入（操作未执行，数据库未作改动），请稍后重试"),
+    ("database is busy", "数据库正被其他程序写入（操作未执行，数据库未作改动），请稍后重试"),
+    ("disk i/o error", "读写数据库文件出错（磁盘或网络故障），操作未执行"),
+    ("unable to open database", "无法打开数据库文件（文件夹不可访问或已被移走），操作未执行"),
+)
+
+
+def _mapped(exc: sqlite3.Error) -> str | None:
+    text = str(exc).lower()
+    return next((message for key, message in _SQLITE_MESSAGES if key in text), None)
+
+
+def storage_error(exc: sqlite3.Error) -> StorageError:
+    """A Chinese ``StorageError`` for what SQLite said (disk full, read-only, busy …)."""
+    return StorageError(_mapped(exc) or f"数据库操作失败（{exc}），操作未执行")
 
 
 def _json(values: dict[str, Any]) -> str:

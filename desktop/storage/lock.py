@@ -5,11 +5,21 @@ with ``O_CREAT | O_EXCL`` when a database is opened for writing and removed when
 writable connection of this process closes. Within one process the lock is reference-counted per
 file, so the GUI's worker threads may open further writable connections while the window holds it.
 
-A lock is *stale* and is taken over when its process is gone on the same host, when it was left
-by this very process id (a previous process whose id was reused), when it is unreadable and older
-than a minute (power lost while it was written), or when it comes from another host and has not
-been refreshed for 24 hours. The holder refreshes the file's time at most once an hour while
-writing, so a long session on another PC is not mistaken for an abandoned one.
+A lock is *stale* and is taken over when its process is gone on the same host — recognised by the
+process's start time as the operating system reports it (``proc_start``), not by the process id
+alone, so a lock naming a reused id (pid 1, or this very process) is stale —, when it is
+unreadable and older than a minute (power lost while it was written), or when it comes from
+another host and has not been refreshed for 24 hours. The holder refreshes the file's time at
+most once an hour while writing, so a long session on another PC is not mistaken for an
+abandoned one.
+
+The random ``token`` is also the *fencing token*: the holder writes it into the database
+(table ``writer``) and, before every write transaction, :func:`still_held` confirms that the lock
+file still carries it. A program whose lock was taken over (its PC slept for a day) therefore
+stops writing instead of becoming a second writer.
+
+Wrong passwords typed while another program holds the lock are counted in ``<db>.logins`` beside
+the database (:func:`login_failures`), so the lockout also holds in read-only mode.
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ class LockInfo:
     pid: int
     started: str  # ISO local time, seconds
     token: str = ""
+    proc_start: str = ""  # the process's start time as the OS reports it ("" unknown)
 
     def describe(self) -> str:
         """``张三（主机 PC-01，进程 1234，自 2026-11-24 09:12 起）``"""
@@ -55,6 +66,7 @@ class LockInfo:
             "pid": self.pid,
             "started": self.started,
             "token": self.token,
+            "proc_start": self.proc_start,
         }
         return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -68,6 +80,7 @@ class LockInfo:
                 pid=int(data["pid"]),
                 started=str(data["started"]),
                 token=str(data.get("token", "")),
+                proc_start=str(data.get("proc_start", "")),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -156,11 +169,59 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def process_start(pid: int) -> str:
+    """When process ``pid`` started, as an opaque text the OS gives ("" when unknown)."""
+    if pid <= 0:
+        return ""
+    if sys.platform == "win32":
+        return _windows_process_start(pid)
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return "linux:" + stat.rsplit(")", 1)[1].split()[19]  # field 22: starttime in ticks
+    except (OSError, IndexError):
+        pass
+    try:
+        import subprocess
+
+        out = subprocess.run(
+            ["ps", "-o", "lstart=", "-p", str(pid)], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        return f"ps:{out}" if out else ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _windows_process_start(pid: int) -> str:
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    handle = kernel32.OpenProcess(0x1000, False, pid)
+    if not handle:
+        return ""
+    try:
+        times = [ctypes.c_ulonglong() for _ in range(4)]
+        if kernel32.GetProcessTimes(handle, *(ctypes.byref(t) for t in times)):
+            return f"win:{times[0].value}"
+        return ""
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+_OWN_START = process_start(os.getpid())
+
+
 def _is_stale(info: LockInfo | None, raw_age: float, now: float) -> bool:
     if info is None:
         return raw_age > UNREADABLE_STALE_S
     if info.host == hostname():
-        return info.pid == os.getpid() or not pid_alive(info.pid)
+        if not pid_alive(info.pid):
+            return True
+        # A live process with that id is the holder only if it started when the lock says.
+        # (A lock without a start time is from an older program or written by hand: stale.)
+        current = process_start(info.pid)
+        if not current:
+            return info.pid == os.getpid()
+        return info.pid == os.getpid() or current != info.proc_start
     try:
         started = datetime.fromisoformat(info.started).timestamp()
     except ValueError:
@@ -193,7 +254,8 @@ def acquire(db_path: str | Path, user: str) -> Acquired:
             host=hostname(),
             pid=os.getpid(),
             started=datetime.now().isoformat(timespec="seconds"),
-            token=secrets.token_hex(8),
+            token=secrets.token_hex(16),
+            proc_start=_OWN_START,
         )
         raw = info.to_json()
         taken_over: LockInfo | None = None
@@ -257,6 +319,59 @@ def _remove_own(held: _Held) -> None:
         return
     if current is not None and current.token == held.info.token:
         held.path.unlink(missing_ok=True)
+
+
+def own_token(db_path: str | Path) -> str | None:
+    """The fencing token of this process's lock on ``db_path`` (None when it holds none)."""
+    with _mutex:
+        held = _held.get(_key(db_path))
+        return None if held is None else held.info.token
+
+
+def still_held(db_path: str | Path) -> bool:
+    """Whether the lock file still carries this process's token (not taken over meanwhile)."""
+    token = own_token(db_path)
+    if token is None:
+        return False
+    holder = read_holder(db_path)
+    return holder is not None and holder.token == token
+
+
+def _logins_path(db_path: str | Path) -> Path:
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + ".logins")
+
+
+def login_failures(db_path: str | Path) -> dict[str, dict]:
+    """Wrong tries counted beside the database: name → {"failures": n, "locked_until": iso}."""
+    try:
+        data = json.loads(_logins_path(db_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def set_login_failures(db_path: str | Path, name: str, failures: int, until: str | None) -> None:
+    """Record (or with 0 and None, clear) the wrong tries of ``name`` beside the database."""
+    if str(db_path) == ":memory:":
+        return
+    data = login_failures(db_path)
+    if failures or until:
+        data[name] = {"failures": failures, "locked_until": until}
+    elif name in data:
+        del data[name]
+    else:
+        return
+    path = _logins_path(db_path)
+    try:
+        if not data:
+            path.unlink(missing_ok=True)
+            return
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only folder: the database's own counter still applies once writable
 
 
 def heartbeat(db_path: str | Path) -> None:

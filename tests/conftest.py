@@ -4,6 +4,7 @@ QApplication exists (without it pytest-qt aborts the whole run on a machine with
 from __future__ import annotations
 
 import os
+import shutil
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -19,6 +20,11 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SIQIANG_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "share"))
+    # New password hashes in this process use scrypt N=2^14 instead of 2^17 (0.06 s instead of
+    # 0.7 s a login, on a suite with hundreds of logins). The work factor is stored per user, so
+    # verification and the upgrade path are the same; tests/test_users.py pins the real default.
+    # Subprocesses (python -m desktop …) run with the real N=2^17.
+    monkeypatch.setattr("desktop.services.users.SCRYPT_LOG_N", 14)
 
 
 @pytest.fixture
@@ -36,15 +42,26 @@ def demo_template(tmp_path_factory) -> Path:
     from desktop.cli import run
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    assert run(["--db", str(path), "init", "--demo"]) == 0
+    # The demo's decisions are signed with the installation key of the data folder it is made
+    # in; every test that copies the demo gets that key in its own data folder (same computer).
+    before = os.environ.get("SIQIANG_DATA_DIR")
+    os.environ["SIQIANG_DATA_DIR"] = str(path.parent / "data")
+    try:
+        assert run(["--db", str(path), "init", "--demo"]) == 0
+    finally:
+        if before is None:
+            del os.environ["SIQIANG_DATA_DIR"]
+        else:
+            os.environ["SIQIANG_DATA_DIR"] = before
     return path
 
 
 @pytest.fixture
 def demo(demo_template: Path, tmp_path: Path) -> Path:
     """A private copy of the demo database (approved, paid and rejected awards included)."""
-    import shutil
-
     path = tmp_path / "demo.db"
     shutil.copyfile(demo_template, path)
+    shutil.copytree(
+        demo_template.parent / "data" / "keys", Path(os.environ["SIQIANG_DATA_DIR"]) / "keys", dirs_exist_ok=True
+    )
     return path

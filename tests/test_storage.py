@@ -52,6 +52,8 @@ def _write_lock(db_path: Path, **fields) -> Path:
         "token": "feedface",
     }
     data.update(fields)
+    if "proc_start" not in data and data["host"] == socket.gethostname():
+        data["proc_start"] = lock.process_start(int(data["pid"]))  # as a real holder writes it
     path = lock.lock_path(db_path)
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path

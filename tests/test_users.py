@@ -167,8 +167,9 @@ def test_five_wrong_passwords_lock_the_account_for_five_minutes(office):
     db = office
     t0 = datetime(2025, 3, 1, 9, 0, 0)
     for i in range(4):
-        with pytest.raises(PermissionDenied, match=f"再错{4 - i}次"):
+        with pytest.raises(PermissionDenied, match="^用户名或密码错误$"):  # as for an unknown name
             users.authenticate(db, "录入员乙", "wrong-password", now=t0 + timedelta(seconds=i))
+        assert db.scalar("SELECT failed_attempts FROM users WHERE name = '录入员乙'") == i + 1
     with pytest.raises(PermissionDenied, match="已锁定至2025-03-01 09:05:04"):
         users.authenticate(db, "录入员乙", "wrong-password", now=t0 + timedelta(seconds=4))
     # Locked: even the right password is refused, with the time it ends.
@@ -189,8 +190,9 @@ def test_a_success_resets_the_count_of_wrong_tries(office):
         with pytest.raises(PermissionDenied):
             users.authenticate(office, "录入员乙", "wrong-password")
     users.authenticate(office, "录入员乙", PASSWORDS["录入员乙"])
+    assert office.scalar("SELECT failed_attempts FROM users WHERE name = '录入员乙'") == 0
     for _ in range(4):
-        with pytest.raises(PermissionDenied, match="再错"):
+        with pytest.raises(PermissionDenied, match="^用户名或密码错误$"):
             users.authenticate(office, "录入员乙", "wrong-password")
 
 

@@ -147,6 +147,15 @@ def _differences(signed: dict[str, Any], now: dict[str, Any]) -> str:
     return "、".join(names.get(k, k) for k in keys)
 
 
+def _decided_part(record: dict[str, Any]) -> dict[str, Any]:
+    """What a decision fixes for good. A granted award fixes everything, its matter and rule
+    included (both are locked while it stands); after 不予奖补 or 撤销 the matter may be corrected
+    and the rule edited, so only the award's own fields stay fixed."""
+    if record["status"] in status.GRANTED:
+        return record
+    return {k: v for k, v in record.items() if k not in ("matter", "rule_hash")}
+
+
 def _check_awards(db: Database, signed: dict[str, dict], bad: _Problems) -> int:
     current = signing.award_records(db)
     for award_id, record in current.items():
@@ -157,8 +166,9 @@ def _check_awards(db: Database, signed: dict[str, dict], bad: _Problems) -> int:
                 bad.add(f"{label}签名决定为“{sig['status']}”，现为草稿：决定被直接改动")
         elif sig is None:
             bad.add(f"{label}状态为“{record['status']}”，但没有签名的审核决定：被伪造或被直接改动")
-        elif sig != record:
-            bad.add(f"{label}与签名的“{sig['status']}”决定不符（{_differences(sig, record)}）")
+        elif _decided_part(sig) != _decided_part(record):
+            diff = _differences(_decided_part(sig), _decided_part(record))
+            bad.add(f"{label}与签名的“{sig['status']}”决定不符（{diff}）")
     for award_id, sig in signed.items():
         if int(award_id) not in current and sig["status"] != status.DRAFT:
             bad.add(f"核定结果{award_id}有签名的“{sig['status']}”决定，但已从数据库中删除")

@@ -244,18 +244,24 @@ def test_restore_from_an_older_schema_is_upgraded(live, tmp_path):
 def test_restore_is_for_administrators_once_users_exist(live, saved):
     from desktop.services import users
 
-    users.add_user(live, "管理员甲", "管理员", "secret-1")
-    users.login(live, "管理员甲", "secret-1")
-    users.add_user(live, "录入员乙", "录入员", "secret-2")
-    users.login(live, "录入员乙", "secret-2")
+    users.add_user(live, "管理员甲", "管理员", "secret-11")
+    users.login(live, "管理员甲", "secret-11")
+    users.add_user(live, "录入员乙", "录入员", "secret-22")
+    users.login(live, "录入员乙", "secret-22")
     before = content_hash(live.conn)
 
     with pytest.raises(PermissionDenied):
         restore_backup(live, saved)
     assert content_hash(live.conn) == before
 
-    users.login(live, "管理员甲", "secret-1")
-    result = restore_backup(live, saved)
+    users.login(live, "管理员甲", "secret-11")
+    # The backup is from before the first user: restoring it would turn logins off.
+    with pytest.raises(StorageError, match="备份中没有用户"):
+        restore_backup(live, saved)
+    assert content_hash(live.conn) == before
+    later = backup_to(live, live.path.parent / "有用户的备份.db")
+    result = restore_backup(live, later)
+    assert users.logins_enabled(result.db)
     result.db.close()
 
 

@@ -51,6 +51,7 @@ class _Trust:
     certs: dict[str, tuple[str, str]]  # name → (role, public key) as last certified
     root: str | None = None  # the root 管理员's public key
     installation_keys: set[str] | None = None
+    only_baseline: bool = True  # no row but 升级签名基线 yet
 
 
 def _signer_trusted(row: Any, payload: dict[str, Any], trust: _Trust) -> str | None:
@@ -61,7 +62,9 @@ def _signer_trusted(row: Any, payload: dict[str, Any], trust: _Trust) -> str | N
         trust.installation_keys.add(key)
         if kind == signing.USER:
             return None if action == signing.UPGRADE else "本机密钥只能认证升级前的用户"
-        if trust.root is None or action == signing.BASELINE:
+        if action == signing.BASELINE:
+            return None if trust.only_baseline else "升级签名基线只能在签名链的开头"
+        if trust.root is None:
             return None
         return "已启用登录，决定必须由审核员本人签名，不能由本机密钥签名"
     if kind == signing.USER and action == signing.ROOT:
@@ -111,6 +114,7 @@ def _verify_rows(db: Database, bad: _Problems) -> tuple[_Trust, dict[str, dict],
             continue
         assert isinstance(payload, dict)
         why = _signer_trusted(row, payload, trust)
+        trust.only_baseline = trust.only_baseline and row["action"] == signing.BASELINE
         if why is not None:
             bad.add(f"{where}的签名人不可信：{why}")
             continue
@@ -257,6 +261,8 @@ def _installation_note(trust: _Trust, report: Report) -> None:
         "能读取本机密钥文件的人（同一电脑账户）可以。启用登录后由审核员本人的密钥签名。"
     )
     if len(keys) > 1 or (mine is not None and trust.root is None and keys != {mine}):
+        # One installation key per database (several: one was planted); without logins it must
+        # be this computer's when this computer has one.
         report.problems.append(f"决定由多个或非本机的本机密钥签名（{prints}），请核实")
 
 

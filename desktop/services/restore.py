@@ -3,8 +3,9 @@
 The file is first copied to a private temporary folder and every check runs on that copy (so
 what is checked is exactly what is restored, and the chosen file is never written to): it must be
 a SQLite file that passes ``integrity_check`` and ``foreign_key_check``, hold this program's
-tables with an intact change-log hash chain, and have a schema version no newer than the
-program's. Only then is the live database backed up (``…-恢复前.db``) and the checked copy written
+tables with an intact change-log hash chain, have a schema version no newer than the program's,
+and pass the whole ``check`` (signatures, schema, replay: :func:`full_check`); with logins on, a
+backup without users is refused (restoring never turns logins off). Only then is the live database backed up (``…-恢复前.db``) and the checked copy written
 into it through SQLite's backup API in one transaction of the live, locked connection, so a power
 cut leaves either the old or the restored database. The database is then reopened (an older
 schema is migrated as usual, with its own backup first).
@@ -19,7 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.core.errors import StorageError
+from desktop.core.errors import DomainError, StorageError
 from desktop.services import users
 from desktop.storage.database import (
     Database,
@@ -99,6 +100,44 @@ def check_backup_file(source: str | Path, folder: Path) -> tuple[Path, int]:
     return candidate, version
 
 
+def full_check(source: Path, candidate: Path, *, logins_on: bool) -> None:
+    """Run the whole ``check`` on the (copied) candidate and refuse any failure; refuse a backup
+    without users when logins are on (restoring it would turn logins off). A backup made before
+    signatures existed is first upgraded (on the copy) and its decisions signed as the baseline,
+    as the upgrade of the live database would."""
+    from desktop.services.check import run_check
+    from desktop.services.signing import ensure_baseline
+
+    conn = sqlite3.connect(str(candidate))
+    try:
+        had_signatures = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signatures'"
+        ).fetchone()
+        has_users = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+        ).fetchone() and conn.execute("SELECT 1 FROM users LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    if logins_on and not has_users:
+        raise _refuse(source, "备份中没有用户（启用登录之前的备份），恢复它会关闭登录")
+    check_copy = candidate.with_name("checked.db")
+    shutil.copyfile(candidate, check_copy)
+    try:
+        db = Database(check_copy, user="恢复检查", readonly=False)
+    except DomainError as exc:
+        raise _refuse(source, f"无法打开（{exc}）") from exc
+    try:
+        if not had_signatures:
+            ensure_baseline(db)
+        report = run_check(db)
+    finally:
+        db.close()
+    if not report.ok:
+        first = report.problems[0]
+        more = f"等{len(report.problems)}处问题" if len(report.problems) > 1 else ""
+        raise _refuse(source, f"数据库检查未通过：{first}{more}，文件可能被篡改")
+
+
 def _match_page_size(candidate: Path, page_size: int) -> None:
     """The backup API cannot change the page size of a WAL database: rebuild the copy instead."""
     conn = sqlite3.connect(str(candidate), isolation_level=None)
@@ -129,6 +168,7 @@ def restore_backup(db: Database, source: str | Path) -> RestoreResult:
 
     with tempfile.TemporaryDirectory(prefix="siqiang-restore-") as tmp:
         candidate, version = check_backup_file(source, Path(tmp))
+        full_check(source, candidate, logins_on=users.logins_enabled(db))
         _match_page_size(candidate, int(db.scalar("PRAGMA page_size")))
         replaced = backup_before(db, "恢复前", always=True)
         src = sqlite3.connect(str(candidate))
@@ -145,5 +185,9 @@ def restore_backup(db: Database, source: str | Path) -> RestoreResult:
     # Reopen before closing, so this process keeps the write lock throughout.
     fresh = Database(db.path, user=db.user, readonly=False)
     fresh.role = db.role
+    fresh.signer = db.signer
     db.close()
+    from desktop.services.signing import ensure_baseline
+
+    ensure_baseline(fresh)  # an older backup's decisions, signed once as the baseline
     return RestoreResult(fresh, source, replaced, version)

@@ -87,6 +87,10 @@ def open_session(
                 backup_daily(db)
             except DomainError as exc:
                 session.notices.append(str(exc))
+            from desktop.services.signing import ensure_baseline
+
+            if ensure_baseline(db):
+                session.notices.append("升级前作出的审核决定已用本机密钥签名留档（签名基线）")
     except BaseException:
         db.close()
         raise

@@ -271,3 +271,34 @@ def root_fingerprint(db: Database) -> str | None:
         (ROOT,),
     )
     return signatures.fingerprint(row[0]) if row else None
+
+
+def ensure_baseline(db: Database) -> int:
+    """Sign, with the installation key, the decided awards and published rules of a database
+    that has no signature yet (decisions taken by an older program), on its first writable open
+    by this one. Once any signature exists nothing is signed after the fact, and ``check``
+    refuses a baseline row after any other signature. Returns how many were signed."""
+    if db.readonly or db.scalar("SELECT EXISTS (SELECT 1 FROM signatures)"):
+        return 0
+    from desktop.core import status
+
+    awards = [
+        r[0] for r in db.query("SELECT id FROM awards WHERE status <> ? ORDER BY id", (status.DRAFT,))
+    ]
+    rules = [
+        r[0]
+        for r in db.query(
+            "SELECT r.id FROM rules r JOIN policy_versions v ON v.id = r.policy_version_id"
+            " WHERE v.created_by <> '系统' ORDER BY r.id"
+        )
+    ]
+    if not awards and not rules:
+        return 0
+    signer = installation_signer()
+    with db.transaction():
+        records = award_records(db, awards)
+        append(db, AWARD, [(i, BASELINE, records[i]) for i in records], signer=signer)
+        contents = rule_contents(db, rules)
+        append(db, RULE, [(i, BASELINE, c) for i, c in contents.items()], signer=signer)
+        db.log("签名基线", "signatures", None, None, {"awards": len(awards), "rules": len(rules)})
+    return len(awards) + len(rules)

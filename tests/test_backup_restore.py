@@ -294,6 +294,11 @@ def _names(db: Database) -> list[str]:
     return sorted(p.name for p in folder.glob("*.db")) if folder.exists() else []
 
 
+def _tick(db: Database) -> None:
+    with db.transaction():
+        db.set_setting("tick", str(db.scalar("SELECT count(*) FROM change_log")))
+
+
 def test_backup_before_skips_an_empty_database_unless_asked(tmp_path):
     with Database(tmp_path / "空.db") as db:
         assert backup_before(db, "导入") is None
@@ -305,7 +310,9 @@ def test_a_daily_backup_at_most_once_per_calendar_day(live):
     first = backup_daily(live, now=morning)
     assert first is not None and first.name == "奖补-20261124-083000-每日备份.db"
     assert backup_daily(live, now=morning + timedelta(hours=9)) is None
+    _tick(live)
     backup_before(live, "导入企业名录", now=morning + timedelta(hours=1))  # not a daily one
+    _tick(live)
     assert backup_daily(live, now=morning + timedelta(days=1)) is not None
     assert [n for n in _names(live) if "每日备份" in n] == [
         "奖补-20261124-083000-每日备份.db",
@@ -325,6 +332,7 @@ def test_rotation_keeps_the_last_ten_and_one_a_month(live):
     start = datetime(2026, 1, 1, 9, 0)
     backup_to(live, backup_dir(live.path) / "奖补-20251231-080000-手动备份.db")
     for day in [*range(0, 120, 3), 121]:  # an injected clock: 41 backups over five months
+        _tick(live)
         backup_before(live, "每日备份", now=start + timedelta(days=day))
 
     kept = [n.split("-")[1] for n in _names(live) if "每日备份" in n]
@@ -334,7 +342,30 @@ def test_rotation_keeps_the_last_ten_and_one_a_month(live):
     newest_of_month = ["20260131", "20260227", "20260329"]  # Jan, Feb, Mar
     assert kept == newest_of_month + newest_ten
     assert "奖补-20251231-080000-手动备份.db" in _names(live)  # a clerk's own: never rotated
-    assert rotate(backup_dir(live.path)) == []
+    assert rotate(backup_dir(live.path), now=start + timedelta(days=121)) == []
+
+
+def test_backups_of_the_last_seven_days_are_kept_whatever_their_number(live):
+    start = datetime(2026, 3, 1, 8, 0)
+    for i in range(15):  # fifteen imports in one day, each changing something
+        _tick(live)
+        backup_before(live, "导入企业名录", now=start + timedelta(minutes=i))
+    backup_before(live, "导入企业名录", now=start + timedelta(days=6))  # nothing changed since
+    names = _names(live)
+    assert len([n for n in names if "导入企业名录" in n]) == 15
+    assert all((backup_dir(live.path) / (n + ".anchor.json")).exists() for n in names)
+    rotate(backup_dir(live.path), now=start + timedelta(days=6, hours=23))
+    assert len([n for n in _names(live) if "导入企业名录" in n]) == 15
+    rotate(backup_dir(live.path), now=start + timedelta(days=8))
+    assert len([n for n in _names(live) if "导入企业名录" in n]) == 10  # then the usual rule
+
+
+def test_identical_consecutive_backups_are_kept_once(live):
+    start = datetime(2026, 3, 1, 8, 0)
+    first = backup_before(live, "导入企业名录", now=start)
+    for i in range(1, 10):  # ten imports that change nothing
+        assert backup_before(live, "导入企业名录", now=start + timedelta(minutes=i)) == first
+    assert [n for n in _names(live) if n.endswith(".db")] == [first.name]
 
 
 def test_a_failed_backup_stops_the_operation(live, monkeypatch):

@@ -12,10 +12,12 @@ from desktop.storage.database import Database
 
 
 def backup(db: Database, args: argparse.Namespace) -> int:
+    from desktop.storage.anchor import anchor_path, chain_head
     from desktop.storage.backup import backup_to, manual_backup_path
 
-    target = args.out or manual_backup_path(db.path)
-    print(f"已备份到：{backup_to(db, target)}")
+    target = backup_to(db, args.out or manual_backup_path(db.path))
+    print(f"已备份到：{target}")
+    print(f"链头已记在：{anchor_path(target)}（{chain_head(db).text()}）")
     return 0
 
 

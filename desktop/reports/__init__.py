@@ -19,7 +19,7 @@ from pathlib import Path
 from desktop.core.errors import ValidationError
 from desktop.reports.common import ExportCancelled, Progress, Ticker, check_unit
 from desktop.storage.database import Database
-from desktop.storage.files import check_target, move_into_place, temp_beside
+from desktop.storage.files import check_target, guard_output, move_into_place, temp_beside
 
 __all__ = [
     "REPORTS",
@@ -152,7 +152,7 @@ def export_report(
     ``cancel`` is polled at the same points. ``as_of`` is the 填报日期 (default: today).
     """
     kind = _format(fmt)
-    out = _target(out_path)
+    out = _target(out_path, live_db=db.path)
     ticker = Ticker(1, progress, cancel)
     ticker.check()
     report = build_report(
@@ -171,8 +171,9 @@ def _format(fmt: str) -> str:
     return kind
 
 
-def _target(out_path: str | os.PathLike[str]) -> Path:
-    out = Path(out_path)
+def _target(out_path: str | os.PathLike[str], live_db: Path | None = None) -> Path:
+    # never a database, a backup or a file that is not one of our exports
+    out = guard_output(Path(out_path), live_db=live_db, what="导出")
     check_target(out)  # a folder, a missing folder, a read-only file: refused before any work
     return out
 

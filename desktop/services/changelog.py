@@ -20,7 +20,7 @@ from typing import Any
 from desktop.core.errors import ValidationError
 from desktop.core.money import format_yuan
 from desktop.storage.database import Database, now_text
-from desktop.storage.files import check_target, write_file
+from desktop.storage.files import check_target, guard_output, write_file
 
 DEFAULT_LIMIT = 1000
 TABLE_LABELS = {
@@ -356,7 +356,7 @@ def export_log(
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    out = Path(out_path)
+    out = guard_output(Path(out_path), live_db=db.path, what="导出")
     if out.suffix.lower() != ".xlsx":
         raise ValidationError(f"导出文件“{out.name}”应以 .xlsx 结尾", field="文件")
     check_target(out)
@@ -398,5 +398,9 @@ def export_log(
             progress(count, total, f"已导出{count}/{total}条")
     wb.properties.title = "变更日志"
     wb.properties.creator = db.user
+    from openpyxl.packaging.custom import StringProperty
+
+    # Marks the file as ours: a later --out may overwrite it (storage.files.guard_output).
+    wb.custom_doc_props.append(StringProperty(name="siqiang-export", value="change-log"))
     write_file(out, wb.save, suffix=".xlsx.tmp")
     return count

@@ -95,7 +95,7 @@ def run_check(db: Database, anchor: Any = None) -> CheckReport:
     check_amounts_with_engine(db, report)
     if anchor is not None:
         integrity.check_anchor(db, anchor, report)
-    report.head = integrity.chain_head(db).text()
+    report.head = integrity.chain_head(db).text()  # printed with every check
     return report
 
 

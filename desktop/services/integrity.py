@@ -9,7 +9,7 @@
   migrations create — an extra trigger (one that redirects paid awards) is reported too.
 - :func:`check_replay`: the change log replayed gives the users, enterprises, matters and settings
   in the tables.
-- :func:`chain_head` / :func:`check_anchor`: the head of the change log and of the signatures (hash
+- :func:`check_anchor` (``desktop.storage.anchor``): the head of the change log and of the signatures (hash
   and count) that every report prints and every backup writes beside itself; an anchor confirms the
   database still extends it, so deleting the newest entries is found.
 """
@@ -26,6 +26,13 @@ from desktop.core import signatures, status
 from desktop.core.errors import DomainError
 from desktop.services import signing
 from desktop.services.users import ADMIN, REVIEWER
+from desktop.storage.anchor import (
+    ChainHead,
+    chain_head,
+    hash_at,
+    not_an_anchor,
+    read_anchor_file,
+)
 from desktop.storage.database import GENESIS_HASH, Database, expected_schema
 
 Report = Any  # services.check.CheckReport (problems, passed, notes)
@@ -440,54 +447,9 @@ def check_replay(db: Database, report: Report) -> None:
         report.passed.append("按变更日志重放得到的用户、企业、奖补事项和设置与数据表一致")
 
 
-# -- the chain head and anchors ----------------------------------------------------------------
-@dataclass(frozen=True)
-class ChainHead:
-    log_hash: str
-    log_count: int
-    signature_hash: str
-    signature_count: int
-    root: str | None  # the root 管理员's key fingerprint
-
-    def text(self) -> str:
-        root = f"；管理员密钥 {self.root}" if self.root else ""
-        return (
-            f"日志链头 {self.log_hash[:16]}（{self.log_count}条）；"
-            f"签名链头 {self.signature_hash[:16]}（{self.signature_count}条）{root}"
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "log_hash": self.log_hash,
-            "log_count": self.log_count,
-            "signature_hash": self.signature_hash,
-            "signature_count": self.signature_count,
-            "root": self.root,
-        }
-
-
-def chain_head(db: Database) -> ChainHead:
-    row = db.one("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1")
-    count = int(db.scalar("SELECT count(*) FROM change_log") or 0)
-    sig_hash, sig_count = signing.head(db)
-    return ChainHead(
-        row[0] if row else GENESIS_HASH, count, sig_hash, sig_count, signing.root_fingerprint(db)
-    )
-
-
-ANCHOR_SUFFIX = ".anchor.json"
-
-
-def write_anchor(db: Database, backup: Path) -> Path:
-    """Write the chain head beside a backup (``<backup>.anchor.json``)."""
-    path = backup.with_name(backup.name + ANCHOR_SUFFIX)
-    data = {"siqiang-anchor": 1, **chain_head(db).to_json()}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    return path
-
-
+# -- anchors -----------------------------------------------------------------------------------
 def read_anchor(path: Path) -> ChainHead:
-    """The chain head in an anchor file, or in a report's stamp (Excel or PDF)."""
+    """The chain head in an anchor file (beside a backup), or in a report's stamp."""
     path = Path(path)
     if not path.is_file():
         raise DomainError(f"锚定文件“{path}”不存在")
@@ -498,45 +460,28 @@ def read_anchor(path: Path) -> ChainHead:
 
         stamp = read_stamp(path)
         if stamp.chain is None:
-            raise DomainError(f"报表“{path.name}”没有记录日志链头（旧版本导出），不能用作锚定")
+            raise DomainError(f"报表“{path.name}”没有记录链头（旧版本导出），不能用作锚定")
         return stamp.chain
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return ChainHead(
-            str(data["log_hash"]),
-            int(data["log_count"]),
-            str(data["signature_hash"]),
-            int(data["signature_count"]),
-            data.get("root"),
-        )
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise DomainError(f"文件“{path.name}”不是本系统的锚定文件或报表") from exc
-
-
-def _hash_at(db: Database, table: str, column: str, count: int) -> str | None:
-    if count == 0:
-        return GENESIS_HASH
-    row = db.one(f"SELECT {column} FROM {table} ORDER BY id LIMIT 1 OFFSET ?", (count - 1,))
-    if row is None:
-        return None
-    return row[0] if table == "change_log" else signing.row_hash(row[0])
+    head = read_anchor_file(path)
+    if head is None:
+        raise not_an_anchor(path)
+    return head
 
 
 def check_anchor(db: Database, anchor: ChainHead, report: Report) -> None:
     """The database still holds the anchor's entries, unchanged, and extends them."""
     now = chain_head(db)
     found = True
-    log_at = _hash_at(db, "change_log", "hash", anchor.log_count)
+    log_at = hash_at(db, "change_log", anchor.log_count)
     if log_at != anchor.log_hash:
         found = False
         report.problems.append(
             f"锚定核对：锚定时变更日志共{anchor.log_count}条（链头 {anchor.log_hash[:16]}），"
             f"现有{now.log_count}条，第{anchor.log_count}条"
-            + ("已被删除" if log_at is None else "与锚定的不同")
+            + ("已不存在" if log_at is None else "与锚定的不同")
             + "：变更日志被删除或重写"
         )
-    sig_at = _hash_at(db, "signatures", "signature", anchor.signature_count)
-    if sig_at != anchor.signature_hash:
+    if hash_at(db, "signatures", anchor.signature_count) != anchor.signature_hash:
         found = False
         report.problems.append(
             f"锚定核对：锚定时签名记录共{anchor.signature_count}条，现有{now.signature_count}条，"

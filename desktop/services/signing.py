@@ -32,12 +32,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from desktop.core import signatures
 from desktop.core.errors import PermissionDenied
+from desktop.storage.anchor import ROOT_ACTION, row_hash
 from desktop.storage.database import GENESIS_HASH, Database, now_text
 
 INSTALLATION = "本机"
 AWARD, RULE, USER = "award", "rule", "user"
 # The signature actions of a user's key certificate.
-CERTIFY, ROOT, UPGRADE = "认证用户密钥", "管理员根密钥", "升级用户密钥"
+CERTIFY, ROOT, UPGRADE = "认证用户密钥", ROOT_ACTION, "升级用户密钥"
 BASELINE = "升级签名基线"  # decisions taken before signatures existed, signed at the upgrade
 
 
@@ -185,10 +186,6 @@ def award_records(db: Database, ids: Iterable[int] | None = None) -> dict[int, d
 
 
 # -- writing signatures ------------------------------------------------------------------------
-def row_hash(signature_hex: str) -> str:
-    return hashlib.sha256(bytes.fromhex(signature_hex)).hexdigest()
-
-
 def head(db: Database) -> tuple[str, int]:
     """(hash of the newest signature, number of signatures)."""
     row = db.one("SELECT signature, id FROM signatures ORDER BY id DESC LIMIT 1")

@@ -252,7 +252,7 @@ def add_user(db: Database, name: str, role: str, password: str) -> int:
     if db.scalar("SELECT 1 FROM users WHERE name = ?", (name,)):
         raise Conflict(f"用户“{name}”已存在")
     creds = _credentials(name, password)
-    from desktop.services.signing import ROOT, CERTIFY, Signer
+    from desktop.services.signing import CERTIFY, ROOT, Signer
     from desktop.storage.database import now_text
 
     # The first 管理员 certifies his own key (the root); later users are certified by the 管理员

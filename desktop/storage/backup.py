@@ -2,8 +2,11 @@
 
 A backup is taken before every import, migration and restore, and once a day on first start.
 Automatic backups are named ``<stem>-YYYYMMDD-HHMMSS-<reason>.db`` in ``<stem>-备份`` beside the
-database; kept are the newest 10, plus the newest one of each month. Manual backups
-(``…-手动备份.db``) are the clerk's own and never deleted.
+database; kept are every automatic backup of the last 7 days whatever their number, the newest
+10, and the newest one of each month. A backup identical to the automatic backup before it (the
+same chain head: nothing was written in between) is not kept twice. Manual backups
+(``…-手动备份.db``) are the clerk's own and never deleted. Beside every backup its anchor
+(``….db.anchor.json``, :mod:`desktop.storage.anchor`) records the chain head it ends with.
 """
 
 from __future__ import annotations
@@ -11,15 +14,17 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from desktop.core.errors import StorageError
+from desktop.core.errors import DomainError, StorageError, ValidationError
 from desktop.paths import os_path
-from desktop.storage.database import Database, connect
-from desktop.storage.files import write_file
+from desktop.storage.anchor import anchor_path, chain_head, read_anchor_file, write_anchor
+from desktop.storage.database import Database, connect, storage_error
+from desktop.storage.files import guard_output, write_file
 
 KEEP_LATEST = 10
+KEEP_DAYS = 7
 DAILY = "每日备份"
 MANUAL = "手动备份"
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}(?:-\d+)?)(?:-(?P<why>[^.]*))?\.db$")
@@ -36,12 +41,21 @@ def manual_backup_path(db_path: Path, *, now: datetime | None = None) -> Path:
 
 
 def backup_to(db: Database, target: Path) -> Path:
-    """Copy the whole database, consistently, while it stays open.
+    """Copy the whole database, consistently, while it stays open, and write its anchor beside
+    it (the chain head it ends with). Refuses a target that is a database, a backup or a file not
+    ours (``guard_output``), and never overwrites an existing file.
 
     Written like every file for the clerk (``desktop.storage.files.write_file``): a target held by
     another program raises ``FileInUse`` after a few tries, and no half backup is ever left."""
-    target = Path(target)
-    Path(os_path(target.parent)).mkdir(parents=True, exist_ok=True)
+    target = guard_output(Path(target), live_db=db.path, what="备份")
+    if os.path.exists(os_path(target)):
+        raise ValidationError(
+            f"“{target.name}”已存在，备份不会覆盖已有文件；请换一个文件名", field="文件"
+        )
+    try:
+        Path(os_path(target.parent)).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"无法建立备份文件夹：{exc.strerror or exc}") from exc
 
     def copy(tmp: Path) -> None:
         dest = connect(tmp)
@@ -51,7 +65,15 @@ def backup_to(db: Database, target: Path) -> Path:
         finally:
             dest.close()
 
-    return write_file(target, copy, suffix=".part")
+    try:
+        write_file(target, copy, suffix=".part")
+        write_anchor(db, target)
+    except sqlite3.Error as exc:
+        raise storage_error(exc) from exc
+    except (OSError, DomainError):
+        anchor_path(target).unlink(missing_ok=True)
+        raise
+    return target
 
 
 def backup_before(
@@ -70,14 +92,28 @@ def backup_before(
     while os.path.exists(os_path(target)):
         target = folder / f"{db.path.stem}-{stamp}-{n}-{_safe(reason)}.db"
         n += 1
+    previous = _newest_automatic(folder)
+    if previous is not None and read_anchor_file(anchor_path(previous)) == chain_head(db):
+        return previous  # nothing written since the previous backup: it is kept once
     try:
         backup_to(db, target)
-    except (OSError, sqlite3.Error, StorageError) as exc:
+    except (OSError, sqlite3.Error, DomainError) as exc:
         raise StorageError(
             f"自动备份失败（{exc}），为安全起见操作未执行；请检查磁盘空间和文件夹权限"
         ) from exc
-    rotate(folder)
+    rotate(folder, now=now)
     return target
+
+
+def _newest_automatic(folder: Path) -> Path | None:
+    if not folder.exists():
+        return None
+    entries = []
+    for path in folder.glob("*.db"):
+        match = _NAME.match(path.name)
+        if match and match.group("why") != MANUAL:
+            entries.append((match.group("stamp"), path))
+    return max(entries)[1] if entries else None
 
 
 def backup_daily(db: Database, *, now: datetime | None = None) -> Path | None:
@@ -103,15 +139,17 @@ def _safe(text: str) -> str:
     return re.sub(r"[\\/:*?\"<>|\s.]+", "_", text)[:30]
 
 
-def rotate(folder: Path) -> list[Path]:
-    """Delete old automatic backups: keep the newest 10 and the newest of each month."""
+def rotate(folder: Path, *, now: datetime | None = None) -> list[Path]:
+    """Delete old automatic backups: keep those of the last 7 days, the newest 10 and the newest
+    of each month."""
+    recent = ((now or datetime.now()) - timedelta(days=KEEP_DAYS)).strftime("%Y%m%d-%H%M%S")
     entries = []
     for path in Path(os_path(folder)).glob("*.db"):
         match = _NAME.match(path.name)
         if match and match.group("why") != MANUAL:
             entries.append((match.group("stamp"), path))
     entries.sort(reverse=True)
-    keep = {p for _, p in entries[:KEEP_LATEST]}
+    keep = {p for _, p in entries[:KEEP_LATEST]} | {p for stamp, p in entries if stamp >= recent}
     months: set[str] = set()
     for stamp, path in entries:
         if stamp[:6] not in months:
@@ -121,5 +159,6 @@ def rotate(folder: Path) -> list[Path]:
     for _, path in entries:
         if path not in keep:
             path.unlink(missing_ok=True)
+            anchor_path(path).unlink(missing_ok=True)
             removed.append(path)
     return removed

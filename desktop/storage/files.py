@@ -14,6 +14,10 @@ with a short wait (:data:`RETRY_WAITS`), then :class:`~desktop.core.errors.FileI
 Reading the head of a file (:func:`read_head`: a database, an import workbook) is retried the same
 way. Paths past Windows' 260-character limit go to the OS in their ``\\\\?\\`` form
 (:func:`desktop.paths.os_path`).
+
+:func:`guard_output` is the one guard every ``--out`` (export, backup, log, and later ones) and
+save dialog calls first: it never overwrites a database, a backup, or a file that is not one of our
+own exports.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import contextlib
 import os
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -166,3 +171,66 @@ def write_file(
         with contextlib.suppress(OSError):  # gone after the replace; else ours to remove
             tmp.unlink(missing_ok=True)
     return target
+
+
+# -- the --out guard ---------------------------------------------------------------------------
+SQLITE_HEADER = b"SQLite format 3\x00"
+# Markers our own exports carry (Excel: a custom document property; PDF: the keywords).
+MARKERS = (b"siqiang-report", b"siqiang-export")
+_SIDE_FILES = ("-wal", "-shm", "-journal", ".lock", ".logins")
+
+
+def _is_our_export(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(5)
+        if head.startswith(b"PK"):
+            with zipfile.ZipFile(path) as archive:
+                if "docProps/custom.xml" not in archive.namelist():
+                    return False
+                custom = archive.read("docProps/custom.xml")
+            return any(m in custom for m in MARKERS)
+        if head.startswith(b"%PDF"):
+            data = path.read_bytes()
+            return any(m in data for m in MARKERS)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+        return False
+    return False
+
+
+def guard_output(path: str | os.PathLike[str], *, live_db: Path | None = None, what: str = "文件") -> Path:
+    """Refuse (``ValidationError``, in Chinese) to write ``path`` when it is a folder, the live
+    database or one of its side files, any SQLite file (a database or a backup), a backup's
+    anchor, or an existing file that is not one of our exports. Returns the path."""
+    out = Path(path)
+    name = out.name
+    if out.is_dir():
+        raise ValidationError(f"{what}位置“{out}”是文件夹，请指定文件名", field="文件")
+    if live_db is not None and str(live_db) != ":memory:":
+        live = Path(live_db)
+        sides = [live, *(live.with_name(live.name + s) for s in _SIDE_FILES)]
+        try:
+            same = any(
+                out.exists() and side.exists() and os.path.samefile(out, side) for side in sides
+            )
+        except OSError:
+            same = False
+        if same or out.resolve() in {s.resolve() for s in sides}:
+            raise ValidationError(f"不能写到当前数据库文件“{name}”上", field="文件")
+    if name.endswith(".anchor.json") or any(name.endswith(s) for s in _SIDE_FILES):
+        raise ValidationError(f"“{name}”是数据库的附属文件，不能覆盖", field="文件")
+    if not out.exists():
+        return out
+    try:
+        with out.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as exc:
+        raise ValidationError(f"无法读取已有文件“{name}”：{exc.strerror or exc}", field="文件") from exc
+    if header == SQLITE_HEADER:
+        raise ValidationError(f"“{name}”是数据库或备份文件，不能覆盖；请换一个文件名", field="文件")
+    if not _is_our_export(out):
+        raise ValidationError(
+            f"“{name}”已存在且不是本系统导出的报表，为防止误覆盖不予写入；请换一个文件名",
+            field="文件",
+        )
+    return out

@@ -23,7 +23,8 @@ def test_cancelling_leaves_no_file_and_keeps_the_old_one(db, tmp_path, fmt):
     folder = tmp_path / "out"
     folder.mkdir()
     out = folder / f"明细.{fmt}"
-    out.write_bytes(b"previous export")
+    export_report(db, "summary", fmt, out, year=2024, as_of=AS_OF)  # an earlier export of ours
+    previous = out.read_bytes()
     cancel = threading.Event()
     seen: list[tuple[int, int, str]] = []
 
@@ -37,7 +38,7 @@ def test_cancelling_leaves_no_file_and_keeps_the_old_one(db, tmp_path, fmt):
             db, "detail", fmt, out, year=2024, as_of=AS_OF, progress=progress, cancel=cancel
         )
     assert isinstance(caught.value, DomainError) and str(caught.value) == "已取消导出"
-    assert out.read_bytes() == b"previous export"
+    assert out.read_bytes() == previous
     assert [p.name for p in folder.iterdir()] == [out.name]  # no temp file left behind
 
 

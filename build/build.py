@@ -372,6 +372,9 @@ def smoke_cli(env: dict[str, str], out_dir: Path, failures: list[str]) -> None:
     else:
         step(["export", "excel", "--year", "2024", "--out", str(xlsx)], check_file=xlsx_ok)
         step(["export", "pdf", "--year", "2024", "--out", str(pdf)], check_file=pdf_ok)
+        # verify reads both back with what the frozen program ships (pypdf for the PDF)
+        step(["verify", str(xlsx)], expect="报表与数据库一致")
+        step(["verify", str(pdf)], expect="报表与数据库一致")
     # The GUI program runs the command line when given arguments (on Windows it writes to the
     # console it was started from; the smoke test only checks its exit status there).
     step(

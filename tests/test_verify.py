@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 
 from desktop.core.errors import DomainError
 from desktop.reports import export_report
-from desktop.services.fingerprint import Stamp, read_stamp, verify_report
+from desktop.reports.verify import verify_report
+from desktop.services.fingerprint import Stamp, read_stamp
 from desktop.storage.database import Database
 from tests.cli_helpers import cli
 from tests.workbooks import ENTERPRISE_HEADERS, enterprise_row, write_records
@@ -56,7 +57,7 @@ def test_excel_footer_and_properties_carry_the_stamp(demo, tmp_path):
     for ws in book.worksheets:
         assert "导出人：李四" in ws.oddFooter.left.text
         assert "导出时间：" in ws.oddFooter.left.text
-        assert ws.oddFooter.right.text == f"数据指纹：{result.fingerprint}"
+        assert ws.oddFooter.right.text.startswith(f"数据指纹：{result.fingerprint}  链头 ")
         assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
     props = {p.name: p.value for p in book.custom_doc_props}
     assert props["数据指纹"] == result.fingerprint and props["导出人"] == "李四"

@@ -30,7 +30,7 @@ def export(db: Database, args: argparse.Namespace) -> int:
 
 
 def verify(db: Database, args: argparse.Namespace) -> int:
-    from desktop.services.fingerprint import verify_report
+    from desktop.reports.verify import verify_report
 
     result = verify_report(db, args.file)
     print(result.message)

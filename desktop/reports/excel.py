@@ -387,8 +387,9 @@ def _print_setup(ws: Any, report: Report, header_row: int) -> None:
     ws.evenFooter.center.text = ws.oddFooter.center.text
     if report.stamp is not None:  # export time, user and data fingerprint on every page
         for footer in (ws.oddFooter, ws.evenFooter):
-            footer.left.text = report.stamp.who_when().replace("&", "&&")
-            footer.right.text = report.stamp.fingerprint_text()
+            left, right = report.stamp.footer()
+            footer.left.text = left.replace("&", "&&")
+            footer.right.text = right.replace("&", "&&")
             for part in (footer.left, footer.right):
                 part.font, part.size = f"{FONT},常规", 8
 

@@ -612,8 +612,9 @@ class NumberedCanvas(Canvas):
         stamp = self.stamp_holder.stamp
         if stamp is not None:  # export time, user, data fingerprint (fingerprint.py)
             self.setFont(FONT_NAME, 7.5)
-            self.drawString(MARGIN_BINDING, FOOTER_BASELINE, stamp.who_when())
-            self.drawRightString(width - MARGIN_OUTER, FOOTER_BASELINE, stamp.fingerprint_text())
+            left, right = stamp.footer()  # who and when; fingerprint, chain head, 管理员密钥
+            self.drawString(MARGIN_BINDING, FOOTER_BASELINE, left)
+            self.drawRightString(width - MARGIN_OUTER, FOOTER_BASELINE, right)
 
 
 @contextmanager

@@ -3,16 +3,19 @@
 Every exported report carries a *stamp*: the export time, the user (``db.user``) and a short
 fingerprint of the data it shows — the first 12 hex digits of SHA-256 over the report's
 canonical content (report name, year, unit, credit code, title, and every table's columns, rows
-and 合计 in the order shown: amounts in integer 分, statuses, explanations…). The stamp is printed in
-the footer of every page and stored in the file (Excel: a custom document property; PDF: the
-document's ``/Keywords``) together with what the report was asked for, so ``verify FILE`` can
-rebuild the same report from the current database and compare. Nothing is stored in the
-database: the fingerprint is recomputed, never looked up.
+and 合计 in the order shown: amounts in integer 分, statuses, explanations…) — and the database's
+chain head (change log and signatures, hash and count, and the root 管理员's key fingerprint) at
+the export. The renderers print :meth:`Stamp.footer` on every page; the stamp is stored in the file
+(Excel: a custom document property; PDF: the document's ``/Keywords``, readable JSON) together with
+what the report was asked for, so ``verify FILE`` (``desktop.reports.verify``) can rebuild the same
+report and compare it, row by row, with the file, and ``check --anchor FILE`` can confirm the
+database still extends the chain head. Nothing is stored in the database.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import urllib.parse
@@ -22,11 +25,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from desktop.core.errors import DomainError, NotFound, ValidationError
+from desktop.core.errors import DomainError
+from desktop.storage.anchor import ChainHead, chain_head
 from desktop.storage.database import Database, now_text
 
 TAG = "siqiang-report"
-VERSION = "1"
+VERSION = "2"  # readable JSON; "1" (percent-encoded, no chain head) is still read
 PROPERTY = "siqiang-report"  # the Excel custom property holding the encoded stamp
 FP_LENGTH = 12
 _PDF_KEYWORDS = re.compile(rb"/Keywords\s*\((" + re.escape(TAG.encode()) + rb"[^)]*)\)")
@@ -57,8 +61,19 @@ class Stamp:
     exported_at: str  # ISO local time, seconds
     user: str
     fingerprint: str
+    chain: ChainHead | None = None  # the database's chain head at the export
 
     # -- the footer ----------------------------------------------------------------------------
+    def footer(self) -> tuple[str, str]:
+        """The footer of every page, (left, right): who and when; the data fingerprint, the chain
+        head and the root 管理员's key fingerprint. Both renderers print exactly this."""
+        right = self.fingerprint_text()
+        if self.chain is not None:
+            right += f"  {self.chain.short()}"
+            if self.chain.root:
+                right += f"  管理员密钥 {self.chain.root}"
+        return self.who_when(), right
+
     def who_when(self) -> str:
         user = self.user if len(self.user) <= 20 else self.user[:19] + "…"
         return f"导出时间：{self.exported_at.replace('T', ' ')}  导出人：{user}"
@@ -68,7 +83,24 @@ class Stamp:
 
     # -- in the file ---------------------------------------------------------------------------
     def encode(self) -> str:
-        """ASCII only (percent-encoded), so it survives PDF metadata and XML untouched."""
+        """``siqiang-report {…}``: readable JSON (PDF keywords, Excel property)."""
+        values: dict[str, Any] = {
+            "v": VERSION,
+            "name": self.name,
+            "year": self.year,
+            "unit": self.unit,
+            "code": self.credit_code,
+            "org": self.org,
+            "as_of": self.as_of.isoformat(),
+            "at": self.exported_at,
+            "user": self.user,
+            "fp": self.fingerprint,
+            "chain": None if self.chain is None else self.chain.to_json(),
+        }
+        return f"{TAG} " + json.dumps(values, ensure_ascii=False, separators=(", ", ": "))
+
+    def encode_v1(self) -> str:
+        """The percent-encoded form of version 1 (what older exports carry)."""
         values = {
             "name": self.name,
             "year": "" if self.year is None else str(self.year),
@@ -80,15 +112,17 @@ class Stamp:
             "user": self.user,
             "fp": self.fingerprint,
         }
-        return f"{TAG} v={VERSION}&" + urllib.parse.urlencode(values, quote_via=urllib.parse.quote)
+        return f"{TAG} v=1&" + urllib.parse.urlencode(values, quote_via=urllib.parse.quote)
 
     @classmethod
     def decode(cls, text: str) -> Stamp | None:
-        head, _, query = text.strip().partition(" ")
+        head, _, rest = text.strip().partition(" ")
         if head != TAG:
             return None
-        values = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
-        if values.get("v") != VERSION or any(f not in values for f in _FIELDS):
+        if rest.startswith("{"):
+            return cls._decode_json(rest)
+        values = dict(urllib.parse.parse_qsl(rest, keep_blank_values=True))
+        if values.get("v") != "1" or any(f not in values for f in _FIELDS):
             return None
         try:
             return cls(
@@ -103,6 +137,28 @@ class Stamp:
                 fingerprint=values["fp"],
             )
         except ValueError:
+            return None
+
+    @classmethod
+    def _decode_json(cls, text: str) -> Stamp | None:
+        try:
+            values = json.loads(text)
+            if values.get("v") != VERSION or any(f not in values for f in _FIELDS):
+                return None
+            chain = values.get("chain")
+            return cls(
+                name=str(values["name"]),
+                year=None if values["year"] is None else int(values["year"]),
+                unit=str(values["unit"]),
+                credit_code=values["code"] or None,
+                org=str(values["org"]),
+                as_of=date.fromisoformat(values["as_of"]),
+                exported_at=str(values["at"]),
+                user=str(values["user"]),
+                fingerprint=str(values["fp"]),
+                chain=None if chain is None else ChainHead.from_json(chain),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def write_properties(self, workbook: Any) -> None:
@@ -189,6 +245,7 @@ def stamp_report(db: Database, report: Any) -> Stamp:
         exported_at=now_text(),
         user=user,
         fingerprint=report_fingerprint(report),
+        chain=chain_head(db),
     )
 
 
@@ -216,21 +273,25 @@ def _xlsx_stamp(path: Path) -> str | None:
 
 
 def _pdf_stamp(data: bytes) -> str | None:
+    """The keywords of a PDF, read with pypdf (a main dependency: the frozen program ships it);
+    older exports' ASCII keywords are also found directly in the bytes."""
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        metadata = PdfReader(io.BytesIO(data)).metadata or {}
+        keywords = metadata.get("/Keywords")
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError):
+        keywords = None
+    if isinstance(keywords, str) and keywords.startswith(TAG):
+        return keywords
     match = _PDF_KEYWORDS.search(data)
     if match:
         return match.group(1).decode("ascii", "replace").replace("\\", "")
-    try:  # a PDF saved again by another program may keep its metadata elsewhere
-        import pdfplumber  # optional: a test dependency, not needed for our own files
-    except ImportError:
-        return None
-    import io
-
-    try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            keywords = pdf.metadata.get("Keywords")
-    except Exception:  # any parse failure means: no stamp we can read
-        return None
-    return keywords if isinstance(keywords, str) and keywords.startswith(TAG) else None
+    return None
 
 
 def read_stamp(path: str | Path) -> Stamp:
@@ -259,23 +320,6 @@ def read_stamp(path: str | Path) -> Stamp:
 # -- verify ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    stamp: Stamp
-    current: str | None  # the fingerprint the database gives now (None: report cannot be built)
-    title: str
-    lines: list[str]
-
-    @property
-    def message(self) -> str:
-        return "\n".join(self.lines)
-
-
-def _describe(stamp: Stamp, title: str) -> str:
-    return f"{title}（导出时间 {stamp.exported_at.replace('T', ' ')}，导出人 {stamp.user}）"
-
-
 def changes_since(db: Database, at: str, limit: int = 5) -> tuple[int, list[str]]:
     """How many change-log entries touching report data were written at or after ``at``, and the
     newest ``limit`` of them as lines."""
@@ -294,54 +338,3 @@ def changes_since(db: Database, at: str, limit: int = 5) -> tuple[int, list[str]
         for r in rows
     ]
     return count, lines
-
-
-def verify_report(db: Database, path: str | Path) -> Verification:
-    """Rebuild the report recorded in ``path`` from ``db`` and compare fingerprints."""
-    from desktop.reports import build_report
-
-    stamp = read_stamp(path)
-    title = stamp.name
-    try:
-        report = build_report(
-            db,
-            stamp.name,
-            year=stamp.year,
-            credit_code=stamp.credit_code,
-            unit=stamp.unit,
-            org=stamp.org,
-            as_of=stamp.as_of,
-        )
-    except (NotFound, ValidationError) as exc:
-        return Verification(
-            False,
-            stamp,
-            None,
-            title,
-            [
-                f"报表与数据库不一致：{_describe(stamp, title)}导出后数据有变动，现已无法生成同一报表（{exc}）"
-            ],
-        )
-    title = report.title
-    current = report_fingerprint(report)
-    if current == stamp.fingerprint:
-        return Verification(
-            True,
-            stamp,
-            current,
-            title,
-            [f"报表与数据库一致：{_describe(stamp, title)}，数据指纹 {current}"],
-        )
-    lines = [
-        f"报表与数据库不一致：{_describe(stamp, title)}自导出后有变动"
-        f"（报表的数据指纹 {stamp.fingerprint}，按当前数据库为 {current}）"
-    ]
-    count, recent = changes_since(db, stamp.exported_at)
-    if count:
-        lines.append(f"导出后变更日志中有{count}条相关记录，最近的：")
-        lines.extend(recent)
-    else:
-        lines.append(
-            "变更日志中没有导出后的相关记录：报表可能来自另一个数据库文件，或数据库被直接改动"
-        )
-    return Verification(False, stamp, current, title, lines)

@@ -62,6 +62,8 @@ def demo(demo_template: Path, tmp_path: Path) -> Path:
     path = tmp_path / "demo.db"
     shutil.copyfile(demo_template, path)
     shutil.copytree(
-        demo_template.parent / "data" / "keys", Path(os.environ["SIQIANG_DATA_DIR"]) / "keys", dirs_exist_ok=True
+        demo_template.parent / "data" / "keys",
+        Path(os.environ["SIQIANG_DATA_DIR"]) / "keys",
+        dirs_exist_ok=True,
     )
     return path

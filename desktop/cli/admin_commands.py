@@ -138,7 +138,10 @@ def register(commands: Any) -> None:
 
     p = commands.add_parser("check", help="检查数据库（签名、结构、日志重放；--anchor 核对链头）")
     p.add_argument(
-        "--anchor", type=Path, metavar="FILE", help="报表文件或备份旁的 .anchor.json：核对数据库仍延续其链头"
+        "--anchor",
+        type=Path,
+        metavar="FILE",
+        help="报表文件或备份旁的 .anchor.json：核对数据库仍延续其链头",
     )
     command(p, check, writes=False)
 

@@ -27,6 +27,7 @@ from desktop.reports.common import (
     number_format,
 )
 from desktop.reports.data import Report, ReportTable, totals_label_span
+from desktop.services.cells import write_cell  # text is never a formula
 
 FONT = "宋体"
 BODY_SIZE = 10
@@ -249,14 +250,14 @@ def _title_block(ws: Any, report: Report, table: ReportTable, styles: _Styles, w
     """Title, then 填报单位 / 填报日期 / 单位, the table's subtitle and the column header; returns
     the header's row."""
     ncols = len(table.columns)
-    ws.append([table.title])
+    write_cell(ws, 1, 1, table.title)
     ws.merge_cells(f"A1:{_letter(ncols)}1")
     styles.apply(ws["A1"], size=16, bold=True, horizontal="center", border=False, wrap=True)
     title_lines = math.ceil(display_width(table.title) * 1.7 / max(sum(widths), 1))
     ws.row_dimensions[1].height = 24 * max(title_lines, 1) + 6
     # 填报单位 / 填报日期 / 单位 in unmerged cells: the text spills over the empty neighbours,
     # where a merged cell of narrow columns would clip it.
-    ws.cell(2, ncols, f"单位：{report.unit}")
+    write_cell(ws, 2, ncols, f"单位：{report.unit}")
     styles.apply(ws.cell(2, ncols), size=11, horizontal="right", border=False)
     meta = [f"填报单位：{report.org}", f"填报日期：{date_cn(report.as_of)}"]
     row = _spread(ws, 2, widths[:-1], meta, (0.0, 0.4), styles) if ncols > 1 else 2
@@ -267,7 +268,7 @@ def _title_block(ws: Any, report: Report, table: ReportTable, styles: _Styles, w
     row += 1
     header_lines = 1
     for i, column in enumerate(table.columns, start=1):
-        ws.cell(row, i, column.title)
+        write_cell(ws, row, i, column.title)
         styles.apply(ws.cell(row, i), bold=True, horizontal="center", wrap=True, fill="D9D9D9")
         header_lines = max(header_lines, _lines(column.title, widths[i - 1]))
     ws.row_dimensions[row].height = LINE_HEIGHT * header_lines + 6
@@ -275,7 +276,7 @@ def _title_block(ws: Any, report: Report, table: ReportTable, styles: _Styles, w
 
 
 def _merged_text(ws: Any, row: int, ncols: int, text: str, styles: _Styles, widths) -> None:
-    ws.cell(row, 1, text)
+    write_cell(ws, row, 1, text)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
     styles.apply(ws.cell(row, 1), size=BODY_SIZE, wrap=True, border=False)
     ws.row_dimensions[row].height = LINE_HEIGHT * _lines(text, sum(widths)) + 4
@@ -312,7 +313,7 @@ def _data_rows(
         xml = _rows_xml(table, report.unit, proto_row, style_ids, widths, ticker)
         pending.append((ws, proto_row, proto_row + len(table.rows) - 1, xml))
         return header_row + len(table.rows)
-    ws.cell(proto_row, 1, table.empty_text)
+    write_cell(ws, proto_row, 1, table.empty_text)
     ws.merge_cells(start_row=proto_row, start_column=1, end_row=proto_row, end_column=ncols)
     for i in range(1, ncols + 1):
         styles.apply(ws.cell(proto_row, i), horizontal="center")
@@ -327,7 +328,7 @@ def _total_row(
     for i, (column, value) in enumerate(zip(table.columns, values, strict=True), start=1):
         if column.kind == "amount" and value is not None:
             value = amount_value(value, report.unit)
-        ws.cell(row, i, value)
+        write_cell(ws, row, i, value)
         styles.apply(
             ws.cell(row, i),
             bold=True,
@@ -350,7 +351,7 @@ def _words_and_notes(ws: Any, table: ReportTable, styles: _Styles, row: int, wid
     if table.total_fen is not None and table.rows:
         row += 1
         words = f"{table.words_label}：人民币{amount_in_words(table.total_fen)}"
-        ws.cell(row, 1, words)
+        write_cell(ws, row, 1, words)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
         styles.apply(ws.cell(row, 1), size=11, border=False)
         ws.row_dimensions[row].height = 22
@@ -424,7 +425,7 @@ def _spread(
     else:
         places = [(row + k, 1) for k in range(len(texts))]
     for (r, col), text in zip(places, texts, strict=True):
-        ws.cell(r, col, text)
+        write_cell(ws, r, col, text)
         styles.apply(ws.cell(r, col), size=11, border=False)
         ws.row_dimensions[r].height = 20
     return places[-1][0]
@@ -442,7 +443,7 @@ def _signature_block(ws: Any, row: int, widths: list[float], org: str, styles: _
     for offset in (1, 2):  # room for the seal
         ws.row_dimensions[last + offset].height = 20
     for r, text, indent in ((last + 3, ORG_LABEL + org, 0), (last + 4, DATE_BLANK, 4)):
-        ws.cell(r, first, text)
+        write_cell(ws, r, first, text)
         if ncols > first:
             ws.merge_cells(start_row=r, start_column=first, end_row=r, end_column=ncols)
         styles.apply(ws.cell(r, first), size=11, horizontal="right", border=False, indent=indent)

@@ -97,9 +97,7 @@ def _sheet_differences(report: Report, table: ReportTable, ws: Any) -> list[str]
         return [f"工作表“{ws.title}”的表头与报表“{table.sheet_name}”不符"]
     expected = list(table.rows)
     count = max(len(expected), 1)
-    actual = list(
-        ws.iter_rows(min_row=header + 1, max_row=header + count + 1, values_only=True)
-    )
+    actual = list(ws.iter_rows(min_row=header + 1, max_row=header + count + 1, values_only=True))
     kinds = [c.kind for c in table.columns]
     diffs = []
     for i, row in enumerate(expected):
@@ -215,7 +213,9 @@ def verify_report(db: Database, path: str | Path) -> Verification:
             stamp,
             current,
             title,
-            [f"报表与数据库一致：{_describe(stamp, title)}，数据指纹 {current}，各行内容与数据库相同"],
+            [
+                f"报表与数据库一致：{_describe(stamp, title)}，数据指纹 {current}，各行内容与数据库相同"
+            ],
         )
     lines = []
     if current != stamp.fingerprint:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from desktop.core.errors import ValidationError
+from desktop.core.text import unsafe_character
 
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
@@ -38,13 +39,23 @@ def clean_text(value: Any) -> str:
 
 
 def text_field(
-    value: Any, field: str, *, required: bool = False, max_length: int = MAX_TEXT
+    value: Any,
+    field: str,
+    *,
+    required: bool = False,
+    max_length: int = MAX_TEXT,
+    single_line: bool = False,
 ) -> str | None:
-    """A free-text field: trimmed, NFKC-normalised spaces, no control characters, bounded length."""
+    """A free-text field: trimmed, NFKC-normalised spaces, bounded length; no control, bidi or
+    zero-width characters (``desktop.core.text``), and with ``single_line`` (names) no line
+    breaks either. The refusal names the field."""
     text = clean_text(value)
     text = text.replace("\u3000", " ").strip()
     if _CONTROL.search(text):
         raise ValidationError(f"{field}含有不可见的控制字符", field=field)
+    bad = unsafe_character(text, single_line=single_line)
+    if bad:
+        raise ValidationError(f"{field}含有{bad}，请删除后重新输入", field=field)
     if not text:
         if required:
             raise ValidationError(f"{field}不能为空", field=field)
@@ -208,3 +219,26 @@ def wan_to_yuan(value: Any, *, field: str) -> Any:
         return yuan.quantize(Decimal("0.01"))  # exact: at most six decimals in 万元
     except InvalidOperation:  # too large to print with 分: the amount parser refuses it
         return yuan
+
+
+# -- writing cells -----------------------------------------------------------------------------
+def safe_cell(cell: Any, value: Any) -> Any:
+    """Put ``value`` into an openpyxl cell (also a write-only ``WriteOnlyCell``): text always
+    stays text — a name starting with ``=`` is never a formula. Every workbook writer uses this
+    (reports, the change-log export, and whatever writes a workbook later)."""
+    cell.value = value
+    if isinstance(value, str) and cell.data_type != "s":
+        cell.data_type = "s"
+    return cell
+
+
+def write_cell(ws: Any, row: int, column: int, value: Any) -> Any:
+    """``ws.cell(row, column, value)``, formula-safe (see :func:`safe_cell`)."""
+    return safe_cell(ws.cell(row=row, column=column), value)
+
+
+def text_row(ws: Any, values: Any) -> list[Any]:
+    """A row for a write-only sheet's ``append``: each value in a formula-safe cell."""
+    from openpyxl.cell import WriteOnlyCell
+
+    return [safe_cell(WriteOnlyCell(ws), v) for v in values]

@@ -19,6 +19,7 @@ from typing import Any
 
 from desktop.core.errors import ValidationError
 from desktop.core.money import format_yuan
+from desktop.services.cells import safe_cell, text_row
 from desktop.storage.database import Database, now_text
 from desktop.storage.files import check_target, guard_output, write_file
 
@@ -368,17 +369,22 @@ def export_log(
     widths = (8, 20, 12, 14, 12, 36, 50, 50, 66)
     for i, w in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + i)].width = w
-    title = WriteOnlyCell(ws, "变更日志（审计用）")
+    title = safe_cell(WriteOnlyCell(ws), "变更日志（审计用）")
     title.font = Font(bold=True, size=14)
     ws.append([title])
-    ws.append([f"筛选条件：{filter_text(user, date_from, date_to, enterprise)}"])
+    ws.append(text_row(ws, [f"筛选条件：{filter_text(user, date_from, date_to, enterprise)}"]))
     ws.append(
-        [f"导出时间：{now_text().replace('T', ' ')}  导出人：{db.user}  数据库：{db.path.name}"]
+        text_row(
+            ws,
+            [
+                f"导出时间：{now_text().replace('T', ' ')}  导出人：{db.user}  数据库：{db.path.name}"
+            ],
+        )
     )
     bold = Font(bold=True)
     header = []
     for text in (*HEADERS, "哈希（SHA-256，与上一条链接）"):
-        cell = WriteOnlyCell(ws, text)
+        cell = safe_cell(WriteOnlyCell(ws), text)
         cell.font = bold
         header.append(cell)
     ws.append(header)
@@ -392,7 +398,7 @@ def export_log(
         limit=limit,
         newest_first=False,
     ):
-        ws.append([*entry.cells(), entry.hash])
+        ws.append(text_row(ws, [*entry.cells(), entry.hash]))  # a name "=…" stays text
         count += 1
         if progress is not None and count % 5000 == 0:
             progress(count, total, f"已导出{count}/{total}条")

@@ -282,7 +282,7 @@ def _pdf_stamp(data: bytes) -> str | None:
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        metadata = PdfReader(io.BytesIO(data)).metadata or {}
+        metadata: Any = PdfReader(io.BytesIO(data)).metadata or {}
         keywords = metadata.get("/Keywords")
     except (PyPdfError, ValueError, KeyError, TypeError, OSError):
         keywords = None

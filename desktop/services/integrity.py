@@ -180,9 +180,9 @@ def _check_awards(db: Database, signed: dict[str, dict], bad: _Problems) -> int:
         elif _decided_part(sig) != _decided_part(record):
             diff = _differences(_decided_part(sig), _decided_part(record))
             bad.add(f"{label}与签名的“{sig['status']}”决定不符（{diff}）")
-    for award_id, sig in signed.items():
-        if int(award_id) not in current and sig["status"] != status.DRAFT:
-            bad.add(f"核定结果{award_id}有签名的“{sig['status']}”决定，但已从数据库中删除")
+    for subject, sig in signed.items():
+        if int(subject) not in current and sig["status"] != status.DRAFT:
+            bad.add(f"核定结果{subject}有签名的“{sig['status']}”决定，但已从数据库中删除")
     return len(current)
 
 
@@ -282,7 +282,9 @@ def check_signatures(db: Database, report: Report) -> None:
     n_rules = _check_rules(db, rules, bad)
     _installation_note(trust, report)
     if trust.root is not None:
-        report.notes.append(f"管理员根密钥指纹：{signatures.fingerprint(trust.root)}（请与留存的核对）")
+        report.notes.append(
+            f"管理员根密钥指纹：{signatures.fingerprint(trust.root)}（请与留存的核对）"
+        )
     if legacy:
         report.notes.append(f"{legacy}个用户尚未生成签名密钥（升级前创建，下次登录时生成）")
     if not bad.count:
@@ -312,7 +314,9 @@ def check_schema(db: Database, report: Report) -> None:
         if kind == "trigger" and (kind, name) in expected:
             continue  # named by check._check_triggers (missing or changed)
         if (kind, name) not in expected:
-            report.problems.append(f"数据库中有程序之外的{_KINDS[kind]}{name}（被另外加入）：{sql[:120]}")
+            report.problems.append(
+                f"数据库中有程序之外的{_KINDS[kind]}{name}（被另外加入）：{sql[:120]}"
+            )
             problems += 1
         elif expected[(kind, name)] != sql:
             report.problems.append(f"{_KINDS[kind]}{name}被改动，与程序建立时不同")
@@ -384,7 +388,9 @@ def _compare(
         if state is None:
             bad.add(f"{label}“{key}”在变更日志中没有记录（被直接写入数据库）")
             continue
-        fields = [k for k in (keys or tuple(state)) if k in state and k in row and state[k] != row[k]]
+        fields = [
+            k for k in (keys or tuple(state)) if k in state and k in row and state[k] != row[k]
+        ]
         if fields:
             bad.add(f"{label}“{key}”的{'、'.join(fields)}与变更日志不符（被直接改动）")
     for key in logged:

@@ -40,7 +40,7 @@ def town_ids_by_name(db: Database) -> dict[str, int]:
 
 def add_town(db: Database, name: str) -> int:
     require_role(db, ADMIN)
-    name = text_field(name, "镇街名称", required=True, max_length=40) or ""
+    name = text_field(name, "镇街名称", required=True, max_length=40, single_line=True) or ""
     if db.scalar("SELECT id FROM towns WHERE name = ?", (name,)):
         raise Conflict(f"镇街“{name}”已存在")
     with db.transaction():
@@ -79,7 +79,7 @@ def parse_enterprise(
 ) -> EnterpriseInput:
     """Validate raw values; raises ValidationError naming the first bad field."""
     code = validate_credit_code(str(credit_code or ""))
-    name_text = text_field(name, "企业名称", required=True, max_length=100) or ""
+    name_text = text_field(name, "企业名称", required=True, max_length=100, single_line=True) or ""
     town_text = text_field(town, "所属镇街", required=True, max_length=40) or ""
     known = list(known_towns)
     if town_text not in known:

@@ -113,9 +113,12 @@ def full_check(source: Path, candidate: Path, *, logins_on: bool) -> None:
         had_signatures = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signatures'"
         ).fetchone()
-        has_users = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"
-        ).fetchone() and conn.execute("SELECT 1 FROM users LIMIT 1").fetchone()
+        has_users = (
+            conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+            ).fetchone()
+            and conn.execute("SELECT 1 FROM users LIMIT 1").fetchone()
+        )
     finally:
         conn.close()
     if logins_on and not has_users:

@@ -280,7 +280,8 @@ def ensure_baseline(db: Database) -> int:
     from desktop.core import status
 
     awards = [
-        r[0] for r in db.query("SELECT id FROM awards WHERE status <> ? ORDER BY id", (status.DRAFT,))
+        r[0]
+        for r in db.query("SELECT id FROM awards WHERE status <> ? ORDER BY id", (status.DRAFT,))
     ]
     rules = [
         r[0]

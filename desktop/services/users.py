@@ -160,7 +160,9 @@ def _require_admin_login(db: Database, what: str) -> None:
 
 # -- passwords and names -----------------------------------------------------------------------
 def _check_name(name: str) -> str:
-    text = (name or "").strip()
+    from desktop.services.cells import text_field
+
+    text = text_field(name, "用户名", max_length=1000, single_line=True) or ""
     if not text:
         raise ValidationError("用户名不能为空", field="用户名")
     if len(text) > 20:
@@ -209,7 +211,9 @@ def _credentials(name: str, password: str, private: Any = None) -> _Credentials:
     digest, key = _derive(password, salt, kdf)
     assert key is not None
     private = private or Ed25519PrivateKey.generate()
-    return _Credentials(salt.hex(), digest.hex(), kdf, public_hex(private), seal(private, key, name), private)
+    return _Credentials(
+        salt.hex(), digest.hex(), kdf, public_hex(private), seal(private, key, name), private
+    )
 
 
 def _store_credentials(db: Database, user_id: int, creds: _Credentials) -> None:
@@ -405,7 +409,11 @@ def _record_failures(db: Database, row: Any, failures: int, until: str | None) -
                 "users",
                 row["name"],
                 None,
-                {"name": row["name"], "locked_until": until, "reason": f"连续{MAX_FAILURES}次密码错误"},
+                {
+                    "name": row["name"],
+                    "locked_until": until,
+                    "reason": f"连续{MAX_FAILURES}次密码错误",
+                },
             )
     set_login_failures(db.path, row["name"], 0, None)
 
@@ -444,7 +452,9 @@ def _unlock(db: Database, row: Any, password: str, seal_key: bytes | None) -> An
     if row["sealed_key"] and seal_key is not None:
         private = signing.unseal(row["sealed_key"], seal_key, row["name"])
         if private is None or signing.signatures.public_hex(private) != row["public_key"]:
-            raise PermissionDenied(f"用户“{row['name']}”的签名密钥无法解开：密钥记录被改动，请联系管理员")
+            raise PermissionDenied(
+                f"用户“{row['name']}”的签名密钥无法解开：密钥记录被改动，请联系管理员"
+            )
         return signing.Signer(row["name"], row["public_key"], private)
     if db.readonly:
         return None

@@ -180,6 +180,23 @@ MARKERS = (b"siqiang-report", b"siqiang-export")
 _SIDE_FILES = ("-wal", "-shm", "-journal", ".lock", ".logins")
 
 
+def _pdf_marked(path: Path) -> bool:
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        keywords = (PdfReader(path).metadata or {}).get("/Keywords")
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError):
+        keywords = None
+    if isinstance(keywords, str):
+        return any(keywords.startswith(m.decode()) for m in MARKERS)
+    data = path.read_bytes()  # an older export: ASCII keywords
+    return any(m in data for m in MARKERS)
+
+
 def _is_our_export(path: Path) -> bool:
     try:
         with path.open("rb") as handle:
@@ -191,14 +208,15 @@ def _is_our_export(path: Path) -> bool:
                 custom = archive.read("docProps/custom.xml")
             return any(m in custom for m in MARKERS)
         if head.startswith(b"%PDF"):
-            data = path.read_bytes()
-            return any(m in data for m in MARKERS)
+            return _pdf_marked(path)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError):
         return False
     return False
 
 
-def guard_output(path: str | os.PathLike[str], *, live_db: Path | None = None, what: str = "文件") -> Path:
+def guard_output(
+    path: str | os.PathLike[str], *, live_db: Path | None = None, what: str = "文件"
+) -> Path:
     """Refuse (``ValidationError``, in Chinese) to write ``path`` when it is a folder, the live
     database or one of its side files, any SQLite file (a database or a backup), a backup's
     anchor, or an existing file that is not one of our exports. Returns the path."""
@@ -225,7 +243,9 @@ def guard_output(path: str | os.PathLike[str], *, live_db: Path | None = None, w
         with out.open("rb") as handle:
             header = handle.read(16)
     except OSError as exc:
-        raise ValidationError(f"无法读取已有文件“{name}”：{exc.strerror or exc}", field="文件") from exc
+        raise ValidationError(
+            f"无法读取已有文件“{name}”：{exc.strerror or exc}", field="文件"
+        ) from exc
     if header == SQLITE_HEADER:
         raise ValidationError(f"“{name}”是数据库或备份文件，不能覆盖；请换一个文件名", field="文件")
     if not _is_our_export(out):

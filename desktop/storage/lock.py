@@ -192,6 +192,8 @@ def process_start(pid: int) -> str:
 
 
 def _windows_process_start(pid: int) -> str:
+    if sys.platform != "win32":
+        return ""
     import ctypes
 
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)

@@ -29,7 +29,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from desktop.core.errors import FileInUse, StorageError, ValidationError
 from desktop.paths import os_path
@@ -188,7 +188,8 @@ def _pdf_marked(path: Path) -> bool:
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        keywords = (PdfReader(path).metadata or {}).get("/Keywords")
+        metadata: Any = PdfReader(path).metadata or {}
+        keywords = metadata.get("/Keywords")
     except (PyPdfError, ValueError, KeyError, TypeError, OSError):
         keywords = None
     if isinstance(keywords, str):

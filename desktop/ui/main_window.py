@@ -6,7 +6,7 @@ import importlib
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,7 +25,7 @@ from desktop import APP_NAME, ORG_NAME, __version__
 from desktop.core.errors import DomainError, FileInUse
 from desktop.storage.database import Database
 from desktop.ui import messages, theme
-from desktop.ui.common import POLICIES, AppContext, View
+from desktop.ui.common import EVERYTHING, POLICIES, AppContext, View
 from desktop.ui.tables import RecordTable
 from desktop.ui.theme import SETTINGS_APP
 
@@ -44,6 +44,10 @@ VIEWS = (
 MAX_RECENT = 8
 _warned_locations: set[str] = set()  # databases whose network/synced location was pointed out
 FIRST_YEAR = 2021
+
+
+IDLE_RELEASE_S = 600  # give the write lock up after 10 minutes without a write
+WATCH_MS = 30_000
 
 
 def app_settings() -> QSettings:
@@ -149,6 +153,14 @@ class MainWindow(QMainWindow):
         self._restore_window()
         if notice:
             self.statusBar().showMessage(notice)
+        # Every 30 s: give the write lock up after 10 minutes without a write, and refresh when
+        # another program changed the database underneath (storage: Database.release_if_idle,
+        # Database.data_version).
+        self._data_version: int | None = None
+        self._watch = QTimer(self)
+        self._watch.setInterval(WATCH_MS)
+        self._watch.timeout.connect(self.watch_database)
+        self._watch.start()
 
     # -- menus ---------------------------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
@@ -297,6 +309,25 @@ class MainWindow(QMainWindow):
         if warning and str(path) not in _warned_locations:
             _warned_locations.add(str(path))
             messages.show_info(self, warning, "数据库位置")
+
+    def watch_database(self) -> None:
+        if self.ctx is None:
+            return
+        db = self.ctx.db
+        try:
+            if db.release_if_idle(IDLE_RELEASE_S):
+                self._data_version = None
+                self.statusBar().showMessage(
+                    "10分钟未修改，已释放数据库写锁，其他同事可以写入；下次修改时自动重新获取",
+                    15000,
+                )
+            version = db.data_version()
+        except DomainError as exc:
+            self.statusBar().showMessage(str(exc), 15000)
+            return
+        if self._data_version is not None and version != self._data_version:
+            self.ctx.dataChanged.emit(EVERYTHING)  # another program wrote: reload what is shown
+        self._data_version = version
 
     def open_database(self, path: Path, *, create: bool = False) -> bool:
         from desktop.services.session import open_session

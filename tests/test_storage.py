@@ -396,3 +396,36 @@ def test_lock_descriptions():
     assert lock.LockInfo.from_json(info.to_json()) == info
     assert lock.LockInfo.from_json(b"{}") is None and lock.LockInfo.from_json(b"\xff") is None
     assert lock.pid_alive(os.getpid()) and not lock.pid_alive(_dead_pid())
+
+
+def test_an_idle_writer_gives_the_lock_up_and_takes_it_back_on_the_next_write(tmp_path):
+    path = tmp_path / "闲置.db"
+    db = Database(path)
+    try:
+        assert not db.release_if_idle(600)  # written just now (the fencing token)
+        db.last_write -= 601
+        assert db.release_if_idle(600)
+        assert db.readonly and not lock.lock_path(path).exists()
+        other = Database(path)  # a colleague can write now
+        assert not other.readonly
+        other.close()
+        with db.transaction():  # our next write takes the lock again
+            db.set_setting("back", "1")
+        assert not db.readonly and db.setting("back") == "1"
+        assert lock.read_holder(path) is not None
+    finally:
+        db.close()
+
+
+def test_data_version_changes_when_another_connection_writes(tmp_path):
+    path = tmp_path / "变动.db"
+    db = Database(path)
+    try:
+        before = db.data_version()
+        other = sqlite3.connect(path)
+        other.execute("INSERT INTO settings (key, value) VALUES ('x', '1')")
+        other.commit()
+        other.close()
+        assert db.data_version() != before
+    finally:
+        db.close()

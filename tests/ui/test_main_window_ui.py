@@ -197,3 +197,23 @@ def test_start_up_does_not_import_the_exporters_or_charts(tmp_path):
         check=True,
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_window_gives_the_lock_up_when_idle_and_reloads_on_outside_changes(window):
+    import sqlite3
+
+    db = window.db
+    window.watch_database()  # the first look: remembers the data version
+    conn = sqlite3.connect(db.path)  # another program writes
+    conn.execute("INSERT INTO settings (key, value) VALUES ('outside', '1')")
+    conn.commit()
+    conn.close()
+    seen = []
+    window.ctx.dataChanged.connect(seen.append)
+    window.watch_database()
+    assert seen and seen[-1]  # the pages are told everything may have changed
+    window.watch_database()
+    assert len(seen) == 1  # nothing new: no reload
+    db.last_write -= 601
+    window.watch_database()
+    assert db.readonly and "已释放数据库写锁" in window.statusBar().currentMessage()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -93,6 +94,15 @@ def run(argv: list[str]) -> int:
         return 1
     except BrokenPipeError:  # e.g. `siqiang list … | head`
         return 0
+    except sqlite3.Error as exc:  # outside a transaction (which maps its own): still Chinese
+        from desktop.storage.database import storage_error
+
+        print(f"错误：{storage_error(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a full disk or a read-only folder while writing a file
+        where = f"（{exc.filename}）" if getattr(exc, "filename", None) else ""
+        print(f"错误：文件读写失败{where}：{exc.strerror or exc}，未写入任何文件", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("错误：已中断，未完成的操作已回滚", file=sys.stderr)
         return 130

@@ -422,6 +422,16 @@ def _replace_policies(db: Database, incoming: Any) -> bool:
         None,
         {t: len(wanted[t]) for t in POLICY_TABLES},
     )
+    from desktop.services import signing
+
+    # The district's rules as the receipt (its signature verified) gave them: `check` compares
+    # each rule with this record.
+    signing.sign_rules(
+        db,
+        signing.RECEIPT,
+        [int(r["id"]) for r in wanted["rules"]],
+        signer=signing.installation_signer(),
+    )
     return True
 
 

@@ -40,6 +40,7 @@ AWARD, RULE, USER = "award", "rule", "user"
 # The signature actions of a user's key certificate.
 CERTIFY, ROOT, UPGRADE = "认证用户密钥", ROOT_ACTION, "升级用户密钥"
 BASELINE = "升级签名基线"  # decisions taken before signatures existed, signed at the upgrade
+RECEIPT = "按回执更新条款"  # a township's rules as the district's signed receipt gave them
 
 
 @dataclass(frozen=True)
@@ -252,9 +253,11 @@ def sign_awards(
     append(db, AWARD, [(i, action, records[i]) for i in records], signer=signer)
 
 
-def sign_rules(db: Database, action: str, rule_ids: Iterable[int]) -> None:
+def sign_rules(
+    db: Database, action: str, rule_ids: Iterable[int], signer: Signer | None = None
+) -> None:
     contents = rule_contents(db, rule_ids)
-    append(db, RULE, [(i, action, c) for i, c in contents.items()])
+    append(db, RULE, [(i, action, c) for i, c in contents.items()], signer=signer)
 
 
 def user_certificate(name: str, role: str, public_hex: str) -> dict[str, Any]:

@@ -683,3 +683,18 @@ def test_new_hashes_use_scrypt_2_17_and_an_old_one_is_upgraded_at_login(db, monk
     users.login(db, "录入员乙", "clerk-pw-1")  # and the new hash works
     with pytest.raises(Exception, match="至少需要8位"):
         users.add_user(db, "短密码", users.CLERK, "1234567")
+
+
+def test_an_enterprise_put_on_the_siqiang_list_by_sql_is_found(capsys, demo):
+    conn = _raw(demo)
+    year, eid = conn.execute(
+        "SELECT 2024, id FROM enterprises WHERE id NOT IN"
+        " (SELECT enterprise_id FROM siqiang_list WHERE year = 2024) LIMIT 1"
+    ).fetchone()
+    conn.execute(
+        "INSERT INTO siqiang_list (year, enterprise_id, imported_at, imported_by)"
+        " VALUES (?, ?, 'x', 'x')",
+        (year, eid),
+    )
+    conn.close()
+    assert "四强名单“2024/" in _found(capsys, demo)

@@ -7,8 +7,8 @@
   version or, for the rules the program seeds, the program's own catalogue.
 - :func:`check_schema`: triggers, views, indexes and tables equal the ones the program's own
   migrations create — an extra trigger (one that redirects paid awards) is reported too.
-- :func:`check_replay`: the change log replayed gives the users, enterprises, matters and settings
-  in the tables.
+- :func:`check_replay`: the change log replayed gives the users, enterprises, matters, 四强 lists
+  and settings in the tables.
 - :func:`check_anchor` (``desktop.storage.anchor``): the head of the change log and of the signatures (hash
   and count) that every report prints and every backup writes beside itself; an anchor confirms the
   database still extends it, so deleting the newest entries is found.
@@ -366,6 +366,22 @@ def _replay_applications(
     state.setdefault(str(entry["row_key"]), {}).update(new)
 
 
+def _replay_list(entry: Any, new: dict, state: dict[str, dict], codes: dict[int, str]) -> None:
+    """四强名单: a whole list replaced (added/dropped by credit code), or one place by hand."""
+    if "added" in new or "dropped" in new:
+        year = new.get("year", entry["row_key"])
+        for code in new.get("dropped", []):
+            state.pop(f"{year}/{code}", None)
+        for code in new.get("added", []):
+            state[f"{year}/{code}"] = {}
+    elif "enterprise_id" in new:
+        key = f"{new['year']}/{codes.get(new['enterprise_id'], new['enterprise_id'])}"
+        if new.get("on_list"):
+            state[key] = {}
+        else:
+            state.pop(key, None)
+
+
 _APPLICATION_KEYS = (
     "enterprise_id",
     "rule_code",
@@ -406,12 +422,15 @@ def check_replay(db: Database, report: Report) -> None:
     enterprises: dict[str, dict] = {}
     applications: dict[str, dict] = {}
     settings: dict[str, dict] = {}
+    lists: dict[str, dict] = {}
     by_identity = {r[0]: r[1] for r in db.query("SELECT identity_key, id FROM applications")}
+    codes = {r[0]: r[1] for r in db.query("SELECT id, credit_code FROM enterprises")}
     replayers: dict[str, Callable[[Any, dict, dict], None]] = {
         "users": lambda e, o, n: _replay_users(e, n, users),
         "enterprises": lambda e, o, n: _replay_enterprises(e, o, n, enterprises),
         "applications": lambda e, o, n: _replay_applications(e, n, applications, by_identity),
         "settings": lambda e, o, n: settings.__setitem__(e["row_key"], {"value": n.get("value")}),
+        "siqiang_list": lambda e, o, n: _replay_list(e, n, lists, codes),
     }
     marks = ",".join("?" * len(replayers))
     for entry in db.conn.execute(
@@ -451,8 +470,20 @@ def check_replay(db: Database, report: Report) -> None:
         {r["key"]: {"value": r["value"]} for r in db.query("SELECT key, value FROM settings")},
         bad,
     )
+    _compare(
+        "四强名单",
+        lists,
+        {
+            f"{r[0]}/{r[1]}": {}
+            for r in db.query(
+                "SELECT l.year, e.credit_code FROM siqiang_list l"
+                " JOIN enterprises e ON e.id = l.enterprise_id"
+            )
+        },
+        bad,
+    )
     if not bad.count:
-        report.passed.append("按变更日志重放得到的用户、企业、奖补事项和设置与数据表一致")
+        report.passed.append("按变更日志重放得到的用户、企业、奖补事项、四强名单和设置与数据表一致")
 
 
 # -- anchors -----------------------------------------------------------------------------------

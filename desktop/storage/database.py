@@ -252,6 +252,7 @@ class Database:
         self._fence: str | None = None  # our fencing token, once written into the database
         self._idle_released = False  # gave the write lock up after idling (GUI); retaken on write
         self.last_write = time.monotonic()
+        self.closed = False
         in_memory = str(path) == ":memory:"
         io_path = self.path if in_memory else Path(os_path(self.path))  # \\?\ past 260 chars
         exists = not in_memory and io_path.exists() and io_path.stat().st_size > 0
@@ -374,7 +375,7 @@ class Database:
     def release_if_idle(self, idle_seconds: float) -> bool:
         """Give the write lock up (reopen read-only) after ``idle_seconds`` without a write, so a
         colleague can write; the next write takes it again if it is free. True if released."""
-        if self.readonly or self._fence is None or self.conn.in_transaction:
+        if self.closed or self.readonly or self._fence is None or self.conn.in_transaction:
             return False
         if time.monotonic() - self.last_write < idle_seconds:
             return False
@@ -460,6 +461,7 @@ class Database:
         conn = getattr(self, "conn", None)
         if conn is not None:
             conn.close()
+        self.closed = True
         if self._release_lock is not None:
             self._release_lock()  # runs once; also runs if the object is dropped unclosed
 

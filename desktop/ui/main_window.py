@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
             messages.show_info(self, warning, "数据库位置")
 
     def watch_database(self) -> None:
-        if self.ctx is None:
+        if self.ctx is None or self.ctx.db.closed:
             return
         db = self.ctx.db
         try:

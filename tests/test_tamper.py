@@ -698,3 +698,14 @@ def test_an_enterprise_put_on_the_siqiang_list_by_sql_is_found(capsys, demo):
     )
     conn.close()
     assert "四强名单“2024/" in _found(capsys, demo)
+
+
+def test_a_bank_account_set_by_sql_is_found(capsys, demo):
+    conn = _raw(demo)
+    award = _award(conn, "status = '已审核'")
+    conn.execute(
+        "UPDATE enterprises SET bank_account = '6222000011112222' WHERE id = ?",
+        (award["enterprise_id"],),
+    )
+    conn.close()
+    assert "的bank_account与变更日志不符（被直接改动）" in _found(capsys, demo)

@@ -382,6 +382,7 @@ def _replay_list(entry: Any, new: dict, state: dict[str, dict], codes: dict[int,
             state.pop(key, None)
 
 
+_BANK_COLUMNS = ("bank_name", "bank_account", "account_name")  # where a payment goes
 _APPLICATION_KEYS = (
     "enterprise_id",
     "rule_code",
@@ -444,6 +445,9 @@ def check_replay(db: Database, report: Report) -> None:
         except ValueError:
             continue  # the hash chain check names the entry
         replayers[entry["table_name"]](entry, old, new)
+    for state in enterprises.values():  # bank details are NULL until a logged change sets them
+        for column in _BANK_COLUMNS:
+            state.setdefault(column, None)
     bad = _Problems(report)
     _compare(
         "用户",

@@ -94,7 +94,9 @@ def test_a_report_exported_over_a_workbook_open_in_excel_is_refused_and_nothing_
 
     out = tmp_path / "导出" / "2024年度奖补明细表.xlsx"
     out.parent.mkdir()
-    out.write_bytes(b"the clerk's open workbook")
+    with Database(demo) as db:  # an earlier export of ours, open in Excel (--out never
+        export_report(db, "summary", "xlsx", out, year=2024)  # overwrites a file not ours)
+    kept = out.read_bytes()
     before = _hash(demo)
     attempts = hold_open(monkeypatch, out)
     with Database(demo) as db, pytest.raises(FileInUse) as caught:
@@ -105,7 +107,7 @@ def test_a_report_exported_over_a_workbook_open_in_excel_is_refused_and_nothing_
     )
     assert caught.value.path == out
     assert attempts[0] == len(files.RETRY_WAITS) + 1 and waits == list(files.RETRY_WAITS)
-    assert out.read_bytes() == b"the clerk's open workbook"
+    assert out.read_bytes() == kept
     assert _leftovers(out.parent) == [] and sorted(p.name for p in out.parent.iterdir()) == [
         out.name
     ]
@@ -135,23 +137,26 @@ def test_the_cli_says_the_report_is_open_in_one_chinese_line(
     capsys, demo, tmp_path, monkeypatch, waits
 ):
     out = tmp_path / "明细.pdf"
-    out.write_bytes(b"%PDF- the clerk's copy")
+    assert cli(capsys, demo, "export", "pdf", "--year", "2023", "--out", str(out))[0] == 0
+    kept = out.read_bytes()
     before = _hash(demo)
     hold_open(monkeypatch, out)
     code, stdout, stderr = cli(capsys, demo, "export", "pdf", "--year", "2024", "--out", str(out))
     assert code == 1 and stdout == ""
     assert stderr.strip().splitlines() == [f"错误：文件“明细.pdf”{files.IN_USE}"]
-    assert out.read_bytes() == b"%PDF- the clerk's copy" and _hash(demo) == before
+    assert out.read_bytes() == kept and _hash(demo) == before
 
 
 def test_the_change_log_export_over_an_open_workbook_is_refused(demo, tmp_path, monkeypatch, waits):
     out = tmp_path / "变更日志.xlsx"
-    out.write_bytes(b"open in WPS")
+    with Database(demo) as db:
+        changelog.export_log(db, out, limit=5)  # an earlier export of ours
+    kept = out.read_bytes()
     before = _hash(demo)
     hold_open(monkeypatch, out)
     with Database(demo) as db, pytest.raises(FileInUse, match="正被其他程序"):
         changelog.export_log(db, out)
-    assert out.read_bytes() == b"open in WPS" and _leftovers(tmp_path) == []
+    assert out.read_bytes() == kept and _leftovers(tmp_path) == []
     assert _hash(demo) == before
 
 
@@ -159,15 +164,14 @@ def test_a_backup_onto_a_file_in_use_is_refused_and_no_half_backup_is_left(
     capsys, demo, tmp_path, monkeypatch, waits
 ):
     target = tmp_path / "U盘" / "奖补备份.db"
-    target.parent.mkdir()
-    target.write_bytes(b"yesterday's backup, being copied by the clerk")
+    target.parent.mkdir()  # (a backup never overwrites an existing file: a new name, held open)
     before = _hash(demo)
     hold_open(monkeypatch, target)
     with Database(demo) as db, pytest.raises(FileInUse, match="奖补备份.db”正被其他程序"):
         backup_to(db, target)
     code, _out, err = cli(capsys, demo, "backup", "--out", str(target))
     assert code == 1 and files.IN_USE in err
-    assert target.read_bytes() == b"yesterday's backup, being copied by the clerk"
+    assert not target.exists()
     assert _leftovers(target.parent) == [] and _hash(demo) == before
 
 
@@ -175,12 +179,14 @@ def test_a_read_only_target_is_refused_before_any_work(demo, tmp_path, monkeypat
     from desktop.reports import export_report
 
     out = tmp_path / "只读.xlsx"
-    out.write_bytes(b"kept")
+    with Database(demo) as db:
+        export_report(db, "summary", "xlsx", out, year=2024)  # an earlier export of ours
+    kept = out.read_bytes()
     real = os.access  # the 只读 attribute on Windows; simulated, since root may write anything
     monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != out and real(p, mode))
     with Database(demo) as db, pytest.raises(StorageError, match="只读文件，不能覆盖"):
         export_report(db, "detail", "xlsx", out, year=2024)
-    assert out.read_bytes() == b"kept"
+    assert out.read_bytes() == kept
 
 
 def test_a_disk_full_while_writing_keeps_the_old_file_and_removes_the_temporary_one(tmp_path):

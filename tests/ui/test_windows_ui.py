@@ -45,10 +45,12 @@ def _click(text: str) -> None:
 def test_an_export_over_a_workbook_open_in_excel_offers_save_as(
     qtbot, demo_window, tmp_path, monkeypatch
 ):
+    from desktop.reports import export_report
     from desktop.ui import export_flow
 
     out = tmp_path / "2024年度奖补明细表.xlsx"
-    out.write_bytes(b"open in Excel")
+    export_report(demo_window.db, "summary", "xlsx", out, year=2024)  # an earlier one of ours
+    kept = out.read_bytes()
     _hold_open(monkeypatch, out)
     chosen = tmp_path / "2024年度奖补明细表(2).xlsx"
     proposed = []
@@ -70,18 +72,17 @@ def test_an_export_over_a_workbook_open_in_excel_offers_save_as(
     _click("另存为…")
     assert proposed == [("另存为", str(chosen), "Excel 工作簿 (*.xlsx)")]
     qtbot.waitUntil(lambda: chosen.is_file(), timeout=30_000)
-    assert out.read_bytes() == b"open in Excel"
+    assert out.read_bytes() == kept
 
 
 def test_a_backup_onto_a_file_in_use_can_be_retried_once_it_is_closed(
     qtbot, window, tmp_path, monkeypatch
 ):
-    target = tmp_path / "奖补备份.db"
-    target.write_bytes(b"being copied")
+    target = tmp_path / "奖补备份.db"  # a new name (a backup never overwrites a file)
     state = _hold_open(monkeypatch, target)
     assert window.backup_to(target) is None
     assert "奖补备份.db”正被其他程序（如Excel/WPS）打开" in last_message()
-    assert target.read_bytes() == b"being copied"
+    assert not target.exists()
     state["open"] = False  # the clerk closed it
     box = messages.open_boxes()[-1]
     box.button(QMessageBox.StandardButton.Retry).click()

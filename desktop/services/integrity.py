@@ -208,14 +208,17 @@ def _check_users(db: Database, trust: _Trust, bad: _Problems) -> int:
     return legacy
 
 
-def _seed_rules() -> dict[tuple[str, str, str], dict[str, Any]]:
+def _seed_rules() -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """What the program seeds, per (文号, valid from, code): as the catalogue writes it and as
+    the method makes it canonical (a database seeded before the method registry keeps the former)."""
+    from desktop.core.rules import parse_rule
     from desktop.storage.seed import load_catalogue
 
-    out = {}
+    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for policy in load_catalogue()["policies"]:
         for version in policy["versions"]:
             for rule in version["rules"]:
-                out[(version["doc_number"], version["valid_from"], rule["code"])] = {
+                content = {
                     "code": rule["code"],
                     "clause": rule["clause"],
                     "name": rule["name"],
@@ -229,6 +232,18 @@ def _seed_rules() -> dict[tuple[str, str, str], dict[str, Any]]:
                     "valid_from": version["valid_from"],
                     "valid_to": version.get("valid_to"),
                 }
+                params, conditions = parse_rule(
+                    rule["method"], rule["params"], rule["conditions"], rule["code"]
+                )
+                canonical = {
+                    **content,
+                    "params": json.loads(json.dumps(params, ensure_ascii=False)),
+                    "conditions": json.loads(json.dumps(list(conditions), ensure_ascii=False)),
+                }
+                out[(version["doc_number"], version["valid_from"], rule["code"])] = [
+                    content,
+                    canonical,
+                ]
     return out
 
 
@@ -236,14 +251,17 @@ def _check_rules(db: Database, signed: dict[str, dict], bad: _Problems) -> int:
     seeds = _seed_rules()
     contents = signing.rule_contents(db)
     for rule_id, content in contents.items():
-        published = signed.get(str(rule_id))
-        if published is None:
-            published = seeds.get((content["doc_number"], content["valid_from"], content["code"]))
         label = f"条款{content['code']}（{content['doc_number']}，记录{rule_id}）"
-        if published is None:
+        published = signed.get(str(rule_id))
+        forms = (
+            [published]
+            if published is not None
+            else seeds.get((content["doc_number"], content["valid_from"], content["code"]), [])
+        )
+        if not forms:
             bad.add(f"{label}没有发布记录（未经签名发布，被直接写入）")
-        elif published != content:
-            keys = [k for k in content if content[k] != published.get(k)]
+        elif content not in forms:
+            keys = [k for k in content if content[k] != forms[-1].get(k)]
             bad.add(f"{label}与发布的版本不符（{'、'.join(keys)}被改动）")
     return len(contents)
 

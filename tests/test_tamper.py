@@ -398,7 +398,7 @@ def test_a_draft_changed_by_sql_is_refused_at_approval(capsys, demo):
     capsys.readouterr()
     code = run(["--db", str(demo), "approve", "--year", str(draft["year"]), str(draft["id"])])
     err = capsys.readouterr().err
-    assert code == 1 and "与按现行规则和事项重新计算的结果不符" in err
+    assert code == 1 and "重新计算的结果不一致" in err
     with Database(demo, readonly=True) as db:
         assert db.scalar("SELECT status FROM awards WHERE id = ?", (draft["id"],)) == "草稿"
     code = run(["--db", str(demo), "approve", "--year", str(draft["year"]), "--all"])

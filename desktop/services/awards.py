@@ -252,7 +252,9 @@ def approve(
             logs.append(_sign(db, item, len(nodes), at, opinion, minutes_no, checked, budget_notes))
         db.log_many(logs)
         for new in (status.IN_REVIEW, status.APPROVED):
-            sign_awards(db, new, [p.row["id"] for p in plan if p.last == (new == status.APPROVED)], signer)
+            sign_awards(
+                db, new, [p.row["id"] for p in plan if p.last == (new == status.APPROVED)], signer
+            )
         for item in plan:
             if item.last:
                 from desktop.services.clawbacks import settle_correction

@@ -155,6 +155,8 @@ def _differences(signed: dict[str, Any], now: dict[str, Any]) -> str:
         "computed_fen": "计算金额",
         "status": "状态",
         "reason": "理由",
+        "paid_fen": "已拨付金额",
+        "voucher": "凭证号",
     }
     keys = [k for k in {**signed, **now} if signed.get(k) != now.get(k)]
     return "、".join(names.get(k, k) for k in keys)

@@ -22,6 +22,7 @@ from desktop.core.money import format_yuan, parse_amount, yuan_string
 from desktop.services.budget import SOURCE_SQL
 from desktop.services.cells import clean_text, parse_date, text_field
 from desktop.services.offices import require_district
+from desktop.services.signing import current_signer, sign_awards
 from desktop.services.users import REVIEWER, require_role
 from desktop.storage.database import Database, LogItem, now_text
 
@@ -417,6 +418,8 @@ def import_result(db: Database, batch_id: int, path: str | Path) -> ResultImport
     if not parsed:
         raise ImportRejected([], file_message=f"工作簿“{Path(path).name}”没有支付结果行")
     fresh = [(i, r) for i, r in parsed if i.result is None]
+    if fresh:
+        current_signer(db)  # before writing: a user whose key is locked is refused
     at = now_text()
     with db.transaction():
         logs: list[LogItem] = []
@@ -486,6 +489,7 @@ def _record_result(
                 },
             )
         )
+        sign_awards(db, status.PAYMENT_FAILED, [item.award_id])
 
 
 def batch_json(batch: Batch) -> dict[str, Any]:

@@ -119,9 +119,16 @@ def _rule_content(row: Any) -> dict[str, Any]:
 
 def rule_contents(db: Database, ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
     """rule id → what a rule says (its version's 文号 and validity included)."""
-    rows = db.query(_RULE_SQL + " ORDER BY r.id")
-    wanted = None if ids is None else set(ids)
-    return {r["id"]: _rule_content(r) for r in rows if wanted is None or r["id"] in wanted}
+    if ids is None:
+        rows = db.query(_RULE_SQL + " ORDER BY r.id")
+    else:
+        wanted = sorted({int(i) for i in ids})
+        rows = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows.extend(db.query(_RULE_SQL + f" WHERE r.id IN ({marks}) ORDER BY r.id", chunk))
+    return {r["id"]: _rule_content(r) for r in rows}
 
 
 def content_hash(content: Any) -> str:
@@ -131,7 +138,7 @@ def content_hash(content: Any) -> str:
 _AWARD_SQL = """
 SELECT a.id, a.application_id, a.enterprise_id, e.credit_code, a.rule_code, a.rule_id, a.year,
        a.installment_no, a.basis_fen, a.amount_fen, a.computed_fen, a.status, a.decision_reason,
-       a.supersedes, a.after_expiry, ap.rule_code AS m_rule_code, ap.event_date, ap.basis_fen AS m_basis,
+       a.supersedes, a.after_expiry, a.paid_fen, a.voucher, ap.rule_code AS m_rule_code, ap.event_date, ap.basis_fen AS m_basis,
        ap.level, ap.city_document, ap.manual_amount_fen, ap.same_matter_key, ap.enterprise_id AS m_ent
 FROM awards a JOIN enterprises e ON e.id = a.enterprise_id
 JOIN applications ap ON ap.id = a.application_id
@@ -166,6 +173,8 @@ def _award_record(row: Any, rule_hashes: dict[int, str]) -> dict[str, Any]:
         "supersedes": row["supersedes"],
         "status": row["status"],
         "reason": row["decision_reason"],
+        "paid_fen": row["paid_fen"],
+        "voucher": row["voucher"],
     }
 
 
@@ -173,7 +182,6 @@ def award_records(db: Database, ids: Iterable[int] | None = None) -> dict[int, d
     """award id → the whole record a decision is signed over (enterprise and credit code, the
     matter's fields, rule version and the hash of what the rule says, year, installment, basis,
     amounts, status, reason)."""
-    rule_hashes = {i: content_hash(c) for i, c in rule_contents(db).items()}
     if ids is None:
         rows = db.query(_AWARD_SQL + " ORDER BY a.id")
     else:
@@ -183,17 +191,12 @@ def award_records(db: Database, ids: Iterable[int] | None = None) -> dict[int, d
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows.extend(db.query(_AWARD_SQL + f" WHERE a.id IN ({marks})", chunk))
+    rule_ids = None if ids is None else [r["rule_id"] for r in rows if r["rule_id"] is not None]
+    rule_hashes = {i: content_hash(c) for i, c in rule_contents(db, rule_ids).items()}
     return {r["id"]: _award_record(r, rule_hashes) for r in rows}
 
 
 # -- writing signatures ------------------------------------------------------------------------
-def head(db: Database) -> tuple[str, int]:
-    """(hash of the newest signature, number of signatures)."""
-    row = db.one("SELECT signature, id FROM signatures ORDER BY id DESC LIMIT 1")
-    count = int(db.scalar("SELECT count(*) FROM signatures") or 0)
-    return (row_hash(row["signature"]) if row else GENESIS_HASH), count
-
-
 def append(
     db: Database,
     kind: str,
@@ -207,7 +210,8 @@ def append(
     if not db.conn.in_transaction:
         raise RuntimeError("signatures are written inside the decision's transaction")
     signer = signer or current_signer(db)
-    prev, _ = head(db)
+    newest = db.one("SELECT signature FROM signatures ORDER BY id DESC LIMIT 1")
+    prev = row_hash(newest["signature"]) if newest else GENESIS_HASH
     at = now_text()
     rows = []
     for subject, action, record in items:
@@ -249,7 +253,10 @@ def sign_awards(
     rows were updated. ``action`` is the status the decision gives (审核通过 → 已审核, at a
     sign-off node 审核中 …). Every decision calls it: approve, pay, revoke, reject, reopen, and
     whatever decides on an award later (拨付失败, 公示 outcomes …)."""
-    records = award_records(db, award_ids)
+    ids = list(award_ids)
+    if not ids:
+        return
+    records = award_records(db, ids)
     append(db, AWARD, [(i, action, records[i]) for i in records], signer=signer)
 
 

@@ -16,13 +16,14 @@ from openpyxl import load_workbook
 
 from desktop.cli import run
 from tests.workbooks import (
+    ENTERPRISE_HEADERS,
     code,
     enterprise_name,
     enterprise_row,
     list_row,
     write_applications,
-    write_enterprises,
     write_list,
+    write_records,
     write_xlsx,
 )
 
@@ -94,10 +95,17 @@ def prepared(tmp_path_factory) -> Path:
             mp.setenv("SIQIANG_NEW_PASSWORD", PASSWORDS[name])
             go("user", "add", name, "--role", role, user=ADMIN)
         numbers = sorted(PLAN)
+        banks = {
+            n: {"开户银行": "中国工商银行淄博临淄支行", "银行账号": f"1603 0012 0920 0{n:05d}"}
+            for n in numbers
+            if n != 5
+        }
+        rows = [enterprise_row(n, **banks.get(n, {})) for n in numbers]
+        headers = (*ENTERPRISE_HEADERS, "开户银行", "银行账号")
         go(
             "import",
             "enterprises",
-            str(write_enterprises(folder / "e.xlsx", [enterprise_row(n) for n in numbers])),
+            str(write_records(folder / "e.xlsx", headers, rows)),
             user=CLERK,
         )
         go(
@@ -122,15 +130,6 @@ def prepared(tmp_path_factory) -> Path:
         go("calculate", "--year", "2024", user=CLERK)
     finally:
         mp.undo()
-    conn = sqlite3.connect(db)
-    with conn:
-        for n in PLAN:
-            if n != 5:
-                conn.execute(
-                    "UPDATE enterprises SET bank_name = ?, bank_account = ? WHERE credit_code = ?",
-                    ("中国工商银行淄博临淄支行", f"1603 0012 0920 0{n:05d}", code(n)),
-                )
-    conn.close()
     return db
 
 
@@ -456,6 +455,18 @@ def test_the_whole_path_from_two_node_sign_off_to_a_clawback_on_the_ledger(
     ]
     status, out, err = c("check")
     assert status == 0, out + err
+
+    # Every status above was signed: one changed by SQL afterwards (no trigger covers status or
+    # paid_fen) is found: 拨付失败 → 已拨付.
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute(
+        "UPDATE awards SET status = '已拨付', paid_fen = amount_fen WHERE id = ?",
+        (found[3]["编号"],),
+    )
+    conn.close()
+    status, out, err = c("check")
+    assert status == 1, out
+    assert f"核定结果{found[3]['编号']}（" in out and "与签名的“拨付失败”决定不符" in out
 
 
 def ok_or_err(result) -> str:

@@ -709,3 +709,52 @@ def test_a_bank_account_set_by_sql_is_found(capsys, demo):
     )
     conn.close()
     assert "的bank_account与变更日志不符（被直接改动）" in _found(capsys, demo)
+
+
+# -- the payment path: every status a decision gives is signed ------------------------------------
+def test_an_approved_award_set_to_paid_by_sql_is_found(capsys, demo):
+    conn = _raw(demo)
+    award = _award(conn, "status = '已审核'")
+    _unprotect(conn)
+    conn.execute(
+        "UPDATE awards SET status = '已拨付', paid_fen = amount_fen, paid_at = '2025-01-02 09:00:00',"
+        " voucher = 'PZ-伪造' WHERE id = ?",
+        (award["id"],),
+    )
+    _restore_triggers(conn)
+    conn.close()
+    out = _found(capsys, demo)
+    line = next(x for x in out.splitlines() if f"核定结果{award['id']}（" in x and "签名" in x)
+    assert "与签名的“已审核”决定不符" in line
+    assert "状态" in line and "已拨付金额" in line and "凭证号" in line
+
+
+def test_a_paid_awards_amounts_changed_by_sql_are_found(capsys, demo):
+    conn = _raw(demo)
+    award = _award(conn, "status = '已拨付'")
+    _unprotect(conn)
+    conn.execute(
+        "UPDATE awards SET amount_fen = amount_fen * 3, paid_fen = amount_fen * 3 WHERE id = ?",
+        (award["id"],),
+    )
+    _restore_triggers(conn)
+    conn.close()
+    out = _found(capsys, demo)
+    line = next(x for x in out.splitlines() if f"核定结果{award['id']}（" in x and "签名" in x)
+    assert "与签名的“已拨付”决定不符" in line and "金额" in line and "已拨付金额" in line
+
+
+def test_a_draft_set_to_in_review_or_payment_failed_by_sql_is_found(capsys, demo):
+    conn = _raw(demo)
+    drafts = conn.execute(
+        "SELECT id FROM awards WHERE status = '草稿' AND amount_fen > 0 ORDER BY id LIMIT 2"
+    ).fetchall()
+    _unprotect(conn)
+    conn.execute("UPDATE awards SET status = '审核中' WHERE id = ?", drafts[0])
+    conn.execute("UPDATE awards SET status = '拨付失败' WHERE id = ?", drafts[1])
+    _restore_triggers(conn)
+    conn.close()
+    out = _found(capsys, demo)
+    for (award_id,), word in zip(drafts, ("审核中", "拨付失败"), strict=True):
+        assert f"状态为“{word}”，但没有签名的审核决定" in out
+        assert f"核定结果{award_id}（" in out

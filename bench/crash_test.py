@@ -180,7 +180,8 @@ def _codes(rng: random.Random, n: int) -> list[str]:
     return out
 
 
-def _register(db, codes: list[str], rng: random.Random) -> None:
+def _register(db, codes: list[str], rng: random.Random, *, bank: bool = False) -> None:
+    """Enterprises through the registry service (logged); ``bank``: with bank details too."""
     from desktop.services.registry import EnterpriseInput, towns, upsert_enterprises
 
     names = [t.name for t in towns(db)]
@@ -193,6 +194,8 @@ def _register(db, codes: list[str], rng: random.Random) -> None:
                 names[i % len(names)],
                 rng.random() < 0.6,
                 rng.choice(["新材料", "智能装备", "医药健康", "电子信息", None]),
+                bank_name="工商银行临淄支行" if bank else None,
+                bank_account=f"1603{i + 1:012d}" if bank else None,
             )
             for i, c in enumerate(codes)
         ],
@@ -302,12 +305,7 @@ def prepare_payment(
     db_path = workdir / ("result-base.db" if batched else "batch-base.db")
     with Database(db_path, user="崩溃测试") as db:
         codes = _codes(rng, awards)
-        _register(db, codes, rng)
-        with db.transaction():
-            db.execute(
-                "UPDATE enterprises SET bank_name = '工商银行临淄支行',"
-                " bank_account = printf('1603%012d', id)"
-            )
+        _register(db, codes, rng, bank=True)
         ids = dict(db.query("SELECT credit_code, id FROM enterprises"))
         insert_applications(
             db, [ApplicationInput(ids[c], c, "LZ41-6C", date(YEAR, 3, 1)) for c in codes]

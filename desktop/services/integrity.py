@@ -24,6 +24,7 @@ from typing import Any
 
 from desktop.core import signatures, status
 from desktop.core.errors import DomainError
+from desktop.core.rules import DRAFT_VERSION
 from desktop.services import signing
 from desktop.services.users import ADMIN, REVIEWER
 from desktop.storage.anchor import (
@@ -250,11 +251,26 @@ def _seed_rules() -> dict[tuple[str, str, str], list[dict[str, Any]]]:
 
 
 def _check_rules(db: Database, signed: dict[str, dict], bad: _Problems) -> int:
+    """Every rule of a published version equals what its publication signed (or the program's
+    seed). A draft's rules are edited freely and signed when the draft is published; a signed
+    rule in a draft is a published version turned back into a draft."""
     seeds = _seed_rules()
     contents = signing.rule_contents(db)
+    drafts = {
+        r[0]
+        for r in db.query(
+            "SELECT r.id FROM rules r JOIN policy_versions v ON v.id = r.policy_version_id"
+            " WHERE v.status = ?",
+            (DRAFT_VERSION,),
+        )
+    }
     for rule_id, content in contents.items():
         label = f"条款{content['code']}（{content['doc_number']}，记录{rule_id}）"
         published = signed.get(str(rule_id))
+        if rule_id in drafts:
+            if published is not None:
+                bad.add(f"{label}已签名发布，但所属政策版本现为草拟（被直接改动）")
+            continue
         forms = (
             [published]
             if published is not None
@@ -265,7 +281,7 @@ def _check_rules(db: Database, signed: dict[str, dict], bad: _Problems) -> int:
         elif content not in forms:
             keys = [k for k in content if content[k] != forms[-1].get(k)]
             bad.add(f"{label}与发布的版本不符（{'、'.join(keys)}被改动）")
-    return len(contents)
+    return len(contents) - len(drafts)
 
 
 def _installation_note(trust: _Trust, report: Report) -> None:

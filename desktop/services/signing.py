@@ -288,6 +288,7 @@ def ensure_baseline(db: Database) -> int:
     if db.readonly or db.scalar("SELECT EXISTS (SELECT 1 FROM signatures)"):
         return 0
     from desktop.core import status
+    from desktop.core.rules import PUBLISHED_VERSION
 
     awards = [
         r[0]
@@ -297,7 +298,8 @@ def ensure_baseline(db: Database) -> int:
         r[0]
         for r in db.query(
             "SELECT r.id FROM rules r JOIN policy_versions v ON v.id = r.policy_version_id"
-            " WHERE v.created_by <> '系统' ORDER BY r.id"
+            " WHERE v.created_by <> '系统' AND v.status = ? ORDER BY r.id",
+            (PUBLISHED_VERSION,),
         )
     ]
     if not awards and not rules:

@@ -758,3 +758,60 @@ def test_a_draft_set_to_in_review_or_payment_failed_by_sql_is_found(capsys, demo
     for (award_id,), word in zip(drafts, ("审核中", "拨付失败"), strict=True):
         assert f"状态为“{word}”，但没有签名的审核决定" in out
         assert f"核定结果{award_id}（" in out
+
+
+def test_a_published_drafts_rule_changed_by_sql_and_a_draft_flipped_to_published_are_found(
+    capsys, demo
+):
+    """A draft is edited freely (check ignores it) and signed when it is published; a published
+    rule changed afterwards, or a draft set to 已发布 by SQL, is found."""
+
+    def cli(*args: str) -> str:
+        capsys.readouterr()
+        assert run(["--db", str(demo), *args]) == 0, capsys.readouterr().err
+        return capsys.readouterr().out
+
+    first = int(
+        cli(
+            "policy",
+            "draft",
+            "1",
+            "--doc-number",
+            "临政字〔2029〕1号",
+            "--valid-from",
+            "2029-01-01",
+        ).split()[-1]
+    )
+    cli("policy", "set", str(first), "LZ41-2.rate=25%")
+    second = int(
+        cli(
+            "policy",
+            "draft",
+            "1",
+            "--doc-number",
+            "临政字〔2031〕1号",
+            "--valid-from",
+            "2031-01-01",
+        ).split()[-1]
+    )
+    conn = _raw(demo)
+    conn.execute(
+        "UPDATE rules SET name = name || '（草稿）' WHERE policy_version_id = ? AND code = 'LZ41-3'",
+        (first,),
+    )
+    conn.close()
+    assert _check(capsys, demo)[0] == 0  # drafts are not decided rules
+    cli("policy", "publish", str(first))
+    code, out = _check(capsys, demo)
+    assert code == 0, out
+    conn = _raw(demo)
+    conn.execute(
+        "UPDATE rules SET params = json_set(params, '$.rate', '0.90')"
+        " WHERE policy_version_id = ? AND code = 'LZ41-2'",
+        (first,),
+    )
+    conn.execute("UPDATE policy_versions SET status = '已发布' WHERE id = ?", (second,))
+    conn.close()
+    out = _found(capsys, demo)
+    assert "条款LZ41-2（临政字〔2029〕1号" in out and "与发布的版本不符（params被改动）" in out
+    assert "（临政字〔2031〕1号" in out and "没有发布记录（未经签名发布，被直接写入）" in out

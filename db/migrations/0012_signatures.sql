@@ -1,4 +1,4 @@
--- 0011: signed decisions, user keys, the writer's fencing token.
+-- 0012: signed decisions, user keys, the writer's fencing token.
 --
 -- Every decision on an award (approve at a sign-off node, pay, revoke, reject, reopen), every
 -- published rule and every user's key certificate is an Ed25519 signature in `signatures`,

@@ -7,6 +7,7 @@ Layout of the 18 characters: 1 登记管理部门码, 2 机构类别码, 3–8 �
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 
 from desktop.core.errors import ValidationError
@@ -64,6 +65,20 @@ def normalize_credit_code(code: str) -> str:
     return unicodedata.normalize("NFKC", code or "").strip()
 
 
+# A well-formed code: 2 characters of the set, 6 digits of 行政区划码, 10 of the set.
+_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
+_ORG_VALUES = {ch: _org_value(ch) for ch in CHARSET}
+
+
+def _checks_hold(text: str) -> bool:
+    """Both check characters of a well-formed code (the fast path of an import's 10,000 rows)."""
+    org = 11 - sum(_ORG_VALUES[ch] * w for ch, w in zip(text[8:16], ORG_WEIGHTS)) % 11
+    if text[16] != ("X" if org == 10 else "0" if org == 11 else str(org)):
+        return False
+    total = sum(_VALUES[ch] * w for ch, w in zip(text[:17], USCC_WEIGHTS))
+    return text[17] == CHARSET[(31 - total % 31) % 31]
+
+
 def validate_credit_code(code: str, *, field: str = "统一社会信用代码") -> str:
     """Return the normalized code, or raise ``ValidationError(field=field)`` saying what is wrong.
 
@@ -71,6 +86,8 @@ def validate_credit_code(code: str, *, field: str = "统一社会信用代码") 
     positions 3–8, the organisation-code check (17th), the GB 32100 check (18th).
     """
     text = normalize_credit_code(code)
+    if _SHAPE.fullmatch(text) and _checks_hold(text):
+        return text
     if not text:
         raise ValidationError(f"{field}不能为空", field=field)
     if len(text) != 18:

@@ -140,8 +140,14 @@ def peek_user_version(path: str | Path) -> int:
     return version
 
 
+# Encoders made once (json.dumps with options builds a new encoder per call); the text they give
+# is exactly json.dumps's with the same options, so every chain written before still verifies.
+_HASH_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_VALUES_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+
+
 def _entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
-    payload = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    payload = _HASH_JSON.encode(content)
     return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
 
 
@@ -660,7 +666,7 @@ def storage_error(exc: sqlite3.Error) -> StorageError:
 
 
 def _json(values: dict[str, Any]) -> str:
-    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+    return _VALUES_JSON.encode(values)
 
 
 def _check_is_sqlite(path: Path) -> None:

@@ -468,6 +468,18 @@ def test_the_whole_path_from_two_node_sign_off_to_a_clawback_on_the_ledger(
     assert status == 1, out
     assert f"核定结果{found[3]['编号']}（" in out and "与签名的“拨付失败”决定不符" in out
 
+    # The open batch's bank account and a clawback's amount changed by SQL: the replay finds both.
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute(
+        "UPDATE payment_items SET bank_account = '6222000011112222' WHERE batch_id = ?", (second,)
+    )
+    conn.execute("UPDATE clawbacks SET amount_fen = 100")
+    conn.close()
+    status, out, err = c("check")
+    assert status == 1, out
+    assert "拨付清单明细“" in out and "的bank_account与变更日志不符（被直接改动）" in out
+    assert "追回记录“" in out and "的amount_fen与变更日志不符（被直接改动）" in out
+
 
 def ok_or_err(result) -> str:
     status, out, err = result

@@ -453,13 +453,73 @@ def _compare(
             bad.add(f"{label}“{key}”在变更日志中存在，但已从数据库中删除")
 
 
+def _replay_rows(entry: Any, new: dict, state: dict[str, dict], keys: tuple[str, ...]) -> None:
+    """A table whose rows are logged whole when written (the columns not given are NULL) and by
+    their changed columns after (payment lines, clawbacks)."""
+    key = str(entry["row_key"])
+    if entry["old_values"] is None:
+        state[key] = {**dict.fromkeys(keys), **new}
+    else:
+        state.setdefault(key, {}).update(new)
+
+
+def _rows_replayer(
+    state: dict[str, dict], keys: tuple[str, ...]
+) -> Callable[[Any, dict, dict], None]:
+    return lambda entry, old, new: _replay_rows(entry, new, state, keys)
+
+
+# The payment path's rows replayed like this, with the columns compared.
+_PAYMENT_ROWS = {
+    "payment_items": (
+        "拨付清单明细",
+        (
+            "batch_id",
+            "seq",
+            "award_id",
+            "credit_code",
+            "payee",
+            "bank_name",
+            "bank_account",
+            "amount_fen",
+            "offset_fen",
+            "credit_fen",
+            "fund_source",
+            "summary",
+            "result",
+            "result_reason",
+            "paid_on",
+            "voucher",
+        ),
+    ),
+    "clawbacks": (
+        "追回记录",
+        (
+            "award_id",
+            "enterprise_id",
+            "amount_fen",
+            "reason",
+            "document",
+            "status",
+            "offset_award_id",
+            "recovered_on",
+            "recovered_how",
+            "voucher",
+            "payment_item_id",
+        ),
+    ),
+}
+
+
 def check_replay(db: Database, report: Report) -> None:
-    """Replay the log; compare users, enterprises, matters and settings with the tables."""
+    """Replay the log; compare users, enterprises, matters, 四强 lists, settings, payment lines
+    and clawbacks with the tables."""
     users: dict[str, dict] = {}
     enterprises: dict[str, dict] = {}
     applications: dict[str, dict] = {}
     settings: dict[str, dict] = {}
     lists: dict[str, dict] = {}
+    rows: dict[str, dict[str, dict]] = {table: {} for table in _PAYMENT_ROWS}
     by_identity = {r[0]: r[1] for r in db.query("SELECT identity_key, id FROM applications")}
     codes = {r[0]: r[1] for r in db.query("SELECT id, credit_code FROM enterprises")}
     replayers: dict[str, Callable[[Any, dict, dict], None]] = {
@@ -468,6 +528,7 @@ def check_replay(db: Database, report: Report) -> None:
         "applications": lambda e, o, n: _replay_applications(e, n, applications, by_identity),
         "settings": lambda e, o, n: settings.__setitem__(e["row_key"], {"value": n.get("value")}),
         "siqiang_list": lambda e, o, n: _replay_list(e, n, lists, codes),
+        **{table: _rows_replayer(rows[table], keys) for table, (_, keys) in _PAYMENT_ROWS.items()},
     }
     marks = ",".join("?" * len(replayers))
     for entry in db.conn.execute(
@@ -522,8 +583,19 @@ def check_replay(db: Database, report: Report) -> None:
         },
         bad,
     )
+    for table, (label, keys) in _PAYMENT_ROWS.items():
+        _compare(
+            label,
+            rows[table],
+            {str(r["id"]): dict(r) for r in db.query(f"SELECT * FROM {table}")},
+            bad,
+            keys,
+        )
     if not bad.count:
-        report.passed.append("按变更日志重放得到的用户、企业、奖补事项、四强名单和设置与数据表一致")
+        report.passed.append(
+            "按变更日志重放得到的用户、企业、奖补事项、四强名单、设置、拨付清单明细和追回记录"
+            "与数据表一致"
+        )
 
 
 # -- anchors -----------------------------------------------------------------------------------

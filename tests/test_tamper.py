@@ -815,3 +815,21 @@ def test_a_published_drafts_rule_changed_by_sql_and_a_draft_flipped_to_published
     out = _found(capsys, demo)
     assert "条款LZ41-2（临政字〔2029〕1号" in out and "与发布的版本不符（params被改动）" in out
     assert "（临政字〔2031〕1号" in out and "没有发布记录（未经签名发布，被直接写入）" in out
+
+
+def test_a_sign_off_signature_rewritten_by_sql_is_found(capsys, demo):
+    """The sign-off table is append-only by trigger; dropped, the row changed and the trigger put
+    back, the replay of the decisions' log entries still finds it."""
+    conn = _raw(demo)
+    row = conn.execute(
+        "SELECT award_id, node_no FROM award_signoffs ORDER BY id LIMIT 1"
+    ).fetchone()
+    conn.execute("DROP TRIGGER award_signoffs_no_update")
+    conn.execute(
+        "UPDATE award_signoffs SET signer = '局长', opinion = '同意' WHERE award_id = ? AND node_no = ?",
+        row,
+    )
+    _restore_triggers(conn)
+    conn.close()
+    out = _found(capsys, demo)
+    assert f"签批记录“{row[0]}/{row[1]}”的signer、opinion与变更日志不符（被直接改动）" in out

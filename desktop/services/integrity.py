@@ -463,6 +463,28 @@ def _replay_rows(entry: Any, new: dict, state: dict[str, dict], keys: tuple[str,
         state.setdefault(key, {}).update(new)
 
 
+_SIGNOFF_KEYS = (
+    "node_name",
+    "node_role",
+    "node_count",
+    "signer",
+    "signed_at",
+    "opinion",
+    "minutes_no",
+    "amount_fen",
+    "blacklist_import",
+    "blacklist_note",
+    "budget_note",
+)
+
+
+def _replay_signoff(new: dict, state: dict[str, dict]) -> None:
+    """A sign-off node's signature, logged with the award's decision (``signoff``)."""
+    values = new.get("signoff")
+    if isinstance(values, dict):
+        state[f"{values.get('award_id')}/{values.get('node_no')}"] = values
+
+
 def _rows_replayer(
     state: dict[str, dict], keys: tuple[str, ...]
 ) -> Callable[[Any, dict, dict], None]:
@@ -512,14 +534,15 @@ _PAYMENT_ROWS = {
 
 
 def check_replay(db: Database, report: Report) -> None:
-    """Replay the log; compare users, enterprises, matters, 四强 lists, settings, payment lines
-    and clawbacks with the tables."""
+    """Replay the log; compare users, enterprises, matters, 四强 lists, settings, sign-off
+    signatures, payment lines and clawbacks with the tables."""
     users: dict[str, dict] = {}
     enterprises: dict[str, dict] = {}
     applications: dict[str, dict] = {}
     settings: dict[str, dict] = {}
     lists: dict[str, dict] = {}
     rows: dict[str, dict[str, dict]] = {table: {} for table in _PAYMENT_ROWS}
+    signoffs: dict[str, dict] = {}
     by_identity = {r[0]: r[1] for r in db.query("SELECT identity_key, id FROM applications")}
     codes = {r[0]: r[1] for r in db.query("SELECT id, credit_code FROM enterprises")}
     replayers: dict[str, Callable[[Any, dict, dict], None]] = {
@@ -529,6 +552,7 @@ def check_replay(db: Database, report: Report) -> None:
         "settings": lambda e, o, n: settings.__setitem__(e["row_key"], {"value": n.get("value")}),
         "siqiang_list": lambda e, o, n: _replay_list(e, n, lists, codes),
         **{table: _rows_replayer(rows[table], keys) for table, (_, keys) in _PAYMENT_ROWS.items()},
+        "awards": lambda e, o, n: _replay_signoff(n, signoffs),
     }
     marks = ",".join("?" * len(replayers))
     for entry in db.conn.execute(
@@ -583,6 +607,16 @@ def check_replay(db: Database, report: Report) -> None:
         },
         bad,
     )
+    _compare(
+        "签批记录",
+        signoffs,
+        {
+            f"{r['award_id']}/{r['node_no']}": dict(r)
+            for r in db.query("SELECT * FROM award_signoffs")
+        },
+        bad,
+        _SIGNOFF_KEYS,
+    )
     for table, (label, keys) in _PAYMENT_ROWS.items():
         _compare(
             label,
@@ -593,7 +627,7 @@ def check_replay(db: Database, report: Report) -> None:
         )
     if not bad.count:
         report.passed.append(
-            "按变更日志重放得到的用户、企业、奖补事项、四强名单、设置、拨付清单明细和追回记录"
+            "按变更日志重放得到的用户、企业、奖补事项、四强名单、设置、签批记录、拨付清单明细和追回记录"
             "与数据表一致"
         )
 

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from itertools import compress
 from typing import Any
 
 from desktop.core.creditcode import validate_credit_code
@@ -622,6 +623,9 @@ class EnterpriseIndex:
             list(c) for c in columns
         )
         self._scale = [bool(v) for v in scale]
+        # Name and code in one string per row (NUL between: typed text never spans both), so a
+        # search is one substring test per row.
+        self._keys = [f"{n}\x00{c}" for n, c in zip(self._names, self._codes, strict=True)]
         self._lists.clear()
         self._last = ("", [])
 
@@ -643,6 +647,17 @@ class EnterpriseIndex:
             }
         return self._lists[year]
 
+    def _matching(self, text: str, positions: list[int] | range) -> list[int]:
+        """Positions whose name holds ``text`` or whose code holds it in capitals."""
+        upper = text.upper()
+        if upper == text:  # Chinese, digits, capitals: one test on the joined key
+            keys = self._keys
+            if isinstance(positions, range):
+                return list(compress(positions, [text in k for k in keys]))
+            return [i for i in positions if text in keys[i]]
+        names, codes = self._names, self._codes
+        return [i for i in positions if text in names[i] or upper in codes[i]]
+
     def search(self, flt: EnterpriseFilter) -> list[int]:
         """Ids matching ``flt`` in display order (same semantics as :func:`search_enterprise_ids`)."""
         positions: list[int] | range = range(len(self.ids))
@@ -651,13 +666,7 @@ class EnterpriseIndex:
             last_text, last_positions = self._last
             if last_text and last_text in text:  # what holds the new text holds the old one
                 positions = last_positions
-            upper = text.upper()
-            names, codes = self._names, self._codes
-            if isinstance(positions, range):  # the whole registry: walk the columns together
-                pairs = enumerate(zip(names, codes, strict=True))
-                positions = [i for i, (n, c) in pairs if text in n or upper in c]
-            else:
-                positions = [i for i in positions if text in names[i] or upper in codes[i]]
+            positions = self._matching(text, positions)
             self._last = (text, positions)
         if flt.town_id is not None:
             towns = self._towns

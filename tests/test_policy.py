@@ -12,11 +12,11 @@ from desktop.core.errors import Conflict, ValidationError
 from desktop.services.applications import ApplicationInput, insert_applications
 from desktop.services.calculation import calculate_year
 from desktop.services.catalogue import (
-    copy_policy_version,
     load_catalogue,
     policy_versions,
     update_rule,
 )
+from desktop.services.policy_drafts import copy_version as copy_policy_version
 from desktop.services.registry import EnterpriseInput, upsert_enterprises
 
 CODE = make_credit_code(org_body="MA3C4HB7")

@@ -19,7 +19,8 @@ from desktop.services.applications import (
     update_application,
 )
 from desktop.services.calculation import calculate_year
-from desktop.services.catalogue import copy_policy_version, policy_versions, rules_of_version
+from desktop.services.catalogue import policy_versions, rules_of_version
+from desktop.services.policy_drafts import copy_version as copy_policy_version
 from desktop.services.registry import EnterpriseInput, add_town, upsert_enterprises
 from desktop.services.siqiang_lists import replace_list
 from desktop.storage.database import Database

@@ -149,9 +149,10 @@ def policy_delete(db: Database, args: argparse.Namespace) -> int:
 
 
 def policy_copy(db: Database, args: argparse.Namespace) -> int:
-    from desktop.services.catalogue import copy_policy_version, parse_assignments
+    from desktop.services.catalogue import parse_assignments
+    from desktop.services.policy_drafts import copy_version
 
-    new_id = copy_policy_version(
+    new_id = copy_version(
         db,
         args.version_id,
         doc_number=args.doc_number,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -73,13 +74,18 @@ def split_list(value: str) -> list[str]:
     return [part.strip() for part in _LIST_SEPARATORS.split(text) if part.strip()]
 
 
-def rule_field(name: str) -> str | None:
-    """The rule field a clerk means by ``name`` (None: a parameter of the method)."""
+def field_named(name: str, fields: Mapping[str, Iterable[str]]) -> str | None:
+    """The field of ``fields`` (key → the names a clerk writes for it) that ``name`` means."""
     wanted = name.strip().lower()
-    for key, names in RULE_FIELDS.items():
+    for key, names in fields.items():
         if wanted in (n.lower() for n in names):
             return key
     return None
+
+
+def rule_field(name: str) -> str | None:
+    """The rule field a clerk means by ``name`` (None: a parameter of the method)."""
+    return field_named(name, RULE_FIELDS)
 
 
 def parse_assignments(items: list[str]) -> dict[str, dict[str, Any]]:
@@ -254,38 +260,6 @@ def rules_of_version(db: Database, version_id: int) -> list[RuleVersion]:
         _RULE_SQL + " WHERE r.policy_version_id = ? ORDER BY r.sort_order, r.id", (version_id,)
     )
     return [_rule_from_row(r) for r in rows]
-
-
-def copy_policy_version(
-    db: Database,
-    version_id: int,
-    *,
-    doc_number: str,
-    valid_from: str | date,
-    valid_to: str | date | None,
-    title: str | None = None,
-    issued_on: str | date | None = None,
-    rule_changes: dict[str, dict[str, Any]] | None = None,
-) -> int:
-    """Copy a policy version with all its rules into a new, published version (the successor
-    policy): draft + set + publish in one transaction (``desktop.services.policy_drafts``).
-
-    ``rule_changes`` maps a rule code to new ``params`` (merged), ``conditions``, ``name`` or
-    ``clause_text``. Validity windows of one policy may not overlap: the engine must find exactly
-    one version for any date.
-    """
-    from desktop.services.policy_drafts import copy_version
-
-    return copy_version(
-        db,
-        version_id,
-        doc_number=doc_number,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        title=title,
-        issued_on=issued_on,
-        rule_changes=rule_changes,
-    )
 
 
 def update_rule(

@@ -32,6 +32,7 @@ from desktop.core.rules import DRAFT_VERSION, PUBLISHED_VERSION, RuleVersion, no
 from desktop.services.cases import CaseReport, run_cases
 from desktop.services.catalogue import (
     PolicyVersionInfo,
+    field_named,
     parse_assignments,
     policy_version,
     rules_of_version,
@@ -66,11 +67,7 @@ def _parse_date(value: str | date | None, field: str, *, required: bool) -> str 
 
 
 def _version_field(name: str) -> str | None:
-    wanted = name.strip().lower()
-    for key, names in VERSION_FIELDS.items():
-        if wanted in (n.lower() for n in names):
-            return key
-    return None
+    return field_named(name, VERSION_FIELDS)
 
 
 def parse_settings(items: list[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:

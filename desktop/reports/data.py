@@ -128,6 +128,20 @@ def totals_row(
     return total
 
 
+def counted_table(
+    title: str, sheet: str, columns: list[Column], rows: list[list[Any]], sums: list[int]
+) -> ReportTable:
+    """A table of ``rows`` with its 合计 of the ``sums`` columns and a 共N条 subtitle."""
+    return ReportTable(
+        title=title,
+        sheet_name=sheet,
+        columns=columns,
+        rows=rows,
+        totals=totals_row(columns, rows, sum_columns=sums) if rows else None,
+        subtitle=f"共{len(rows)}条",
+    )
+
+
 def totals_label_span(totals: Sequence[Any] | None) -> int:
     """How many leading columns the 合计 label spans: up to the first column with a total."""
     if not totals:

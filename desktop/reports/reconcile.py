@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from desktop.reports.data import Column, Report, ReportTable, totals_row
+from desktop.reports.data import Column, Report, counted_table
 
 _ROW_COLUMNS = [
     Column("行号", "int", 3, align="center"),
@@ -39,17 +39,6 @@ def _row_cells(line: Any) -> list[Any]:
         line.application_id,
         line.event_date or (r.issued_on.isoformat() if line.outcome == "新建" else ""),
     ]
-
-
-def _table(title: str, sheet: str, columns: list[Column], rows: list[list[Any]], sums: list[int]):
-    return ReportTable(
-        title=title,
-        sheet_name=sheet,
-        columns=columns,
-        rows=rows,
-        totals=totals_row(columns, rows, sum_columns=sums) if rows else None,
-        subtitle=f"共{len(rows)}条",
-    )
 
 
 def reconcile_report(result: Any, *, as_of: date | None = None) -> Report:
@@ -93,12 +82,14 @@ def reconcile_report(result: Any, *, as_of: date | None = None) -> Report:
         Column("核定金额（元）", "amount", 8),
     ]
     tables = [
-        _table("匹配一致", "匹配一致", [*_ROW_COLUMNS, note], matched, [6]),
-        _table("新建事项（市级下达清单生成）", "新建事项", [*_ROW_COLUMNS, note], created, [6]),
-        _table(
+        counted_table("匹配一致", "匹配一致", [*_ROW_COLUMNS, note], matched, [6]),
+        counted_table(
+            "新建事项（市级下达清单生成）", "新建事项", [*_ROW_COLUMNS, note], created, [6]
+        ),
+        counted_table(
             "金额变更（更新事项或补拨、追回建议）", "金额变更", change_columns, changed, [6, 9, 10]
         ),
-        _table("清单未列的事项", "清单未列", lacking_columns, lacking, [7]),
+        counted_table("清单未列的事项", "清单未列", lacking_columns, lacking, [7]),
     ]
     return Report(
         name="reconcile",

@@ -10,26 +10,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from desktop.reports.data import Column, Report, ReportTable, totals_row
+from desktop.reports.data import Column, Report, ReportTable, counted_table
 
 _AMOUNTS = [
     Column("现行（元）", "amount", 9),
     Column("试算（元）", "amount", 9),
     Column("差额（元）", "amount", 9),
 ]
-
-
-def _table(
-    title: str, sheet: str, columns: list[Column], rows: list[list[Any]], sums: list[int]
-) -> ReportTable:
-    return ReportTable(
-        title=title,
-        sheet_name=sheet,
-        columns=columns,
-        rows=rows,
-        totals=totals_row(columns, rows, sum_columns=sums) if rows else None,
-        subtitle=f"共{len(rows)}条",
-    )
 
 
 def whatif_report(result: Any, *, as_of: date | None = None) -> Report:
@@ -48,15 +35,17 @@ def whatif_report(result: Any, *, as_of: date | None = None) -> Report:
             columns=[Column("试算依据", "text", 24, wrap=True), *_AMOUNTS],
             rows=summary,
         ),
-        _table(
+        counted_table(
             "按条款",
             "按条款",
             [Column("条款编号", "text", 6), Column("条款名称", "text", 20, wrap=True), *_AMOUNTS],
             rules,
             [2, 3, 4],
         ),
-        _table("按镇街", "按镇街", [Column("所属镇街", "text", 10), *_AMOUNTS], towns, [1, 2, 3]),
-        _table(
+        counted_table(
+            "按镇街", "按镇街", [Column("所属镇街", "text", 10), *_AMOUNTS], towns, [1, 2, 3]
+        ),
+        counted_table(
             "金额变化的企业",
             "企业变化",
             [

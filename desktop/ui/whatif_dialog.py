@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.money import format_yuan
 from desktop.ui import messages
+from desktop.ui.charts import bar_chart, show_chart, wan_yuan
 from desktop.ui.common import AppContext, make_table
 from desktop.ui.models import Column, ListTableModel
 
@@ -164,49 +165,17 @@ class WhatIfDialog(QDialog):
     def _update_chart(self) -> None:
         if self.result is None or self.tabs.tabText(self.tabs.currentIndex()) != CHART_TAB:
             return
-        from PySide6.QtCharts import (  # lazily: ~95 ms of start-up saved
-            QBarCategoryAxis,
-            QBarSet,
-            QChart,
-            QChartView,
-            QHorizontalBarSeries,
-            QValueAxis,
-        )
-        from PySide6.QtGui import QPainter
-
         rows = [c for c in self.result.by_rule if c.now_fen or c.trial_fen]
-        now, trial = QBarSet("现行"), QBarSet("试算")
-        for c in reversed(rows):
-            now.append(round(c.now_fen / 1_000_000, 1))  # 分 → 万元, display only
-            trial.append(round(c.trial_fen / 1_000_000, 1))
-        series = QHorizontalBarSeries()
-        series.append(now)
-        series.append(trial)
-        chart = QChart()
-        chart.addSeries(series)
-        chart.setTitle(f"{self.result.year}年度按条款：现行与试算（万元）")
-        chart.setTitleFont(self.font())
-        axis_y = QBarCategoryAxis()
-        axis_y.append([c.key for c in reversed(rows)])
-        axis_y.setLabelsFont(self.font())
-        axis_x = QValueAxis()
-        axis_x.setLabelFormat("%.0f")
-        axis_x.setLabelsFont(self.font())
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(axis_y)
-        series.attachAxis(axis_x)
-        axis_x.applyNiceNumbers()
-        chart.legend().setFont(self.font())
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        if self.chart_view is None:
-            self.chart_view = QChartView()
-            self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-            self.chart_page.layout().addWidget(self.chart_view)
-        old = self.chart_view.chart()
-        self.chart_view.setChart(chart)
-        if old is not None:
-            old.deleteLater()
+        chart = bar_chart(
+            f"{self.result.year}年度按条款：现行与试算（万元）",
+            [c.key for c in rows],
+            [
+                ("现行", [wan_yuan(c.now_fen) for c in rows]),
+                ("试算", [wan_yuan(c.trial_fen) for c in rows]),
+            ],
+            self.font(),
+        )
+        self.chart_view = show_chart(self.chart_page, self.chart_view, chart)
 
     # -- export ----------------------------------------------------------------------------------
     def choose_export(self) -> None:

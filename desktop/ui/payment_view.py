@@ -38,7 +38,9 @@ def _table(parent: QWidget, columns: list[Column], *, multi: bool = False):
 
 
 def _selected(model: ListTableModel, view) -> Any:
-    rows = sorted({i.row() for i in view.selectionModel().selectedRows()})
+    """The record of the row the clerk selected (through the sort proxy: never a proxy position
+    taken as a row of the model)."""
+    rows = view.source_rows()
     return model.row(rows[0]) if rows else None
 
 

@@ -99,6 +99,6 @@ class StartView(View):
         self.warnings.setVisible(bool(calendar.warnings))
 
     def show_record(self):
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        rows = self.table.source_rows()  # through the sort proxy: the row the clerk sees
         award_id = self.model.row(rows[0]).award_id if rows else None
         return open_record(self.ctx, self, award_id)

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from desktop.core.creditcode import random_credit_code
+from desktop.core.creditcode import make_credit_code, random_credit_code
 from desktop.services.registry import (
     EnterpriseFilter,
     EnterpriseIndex,
@@ -51,6 +51,9 @@ def registry(db):
         EnterpriseFilter(industry="新材料", above_scale=True),
         EnterpriseFilter(text="泰宏", on_list_year=2024),
         EnterpriseFilter(on_list_year=2023),
+        EnterpriseFilter(text="淄博"),  # in every name: answered without a scan
+        EnterpriseFilter(text="博", town_id=3),
+        EnterpriseFilter(text="淄博齐"),  # beyond the common beginning: scanned
     ],
 )
 def test_index_matches_the_sql_search(registry, flt):
@@ -61,3 +64,24 @@ def test_credit_code_search_ignores_case(registry):
     code = registry.scalar("SELECT credit_code FROM enterprises LIMIT 1")
     hits = EnterpriseIndex(registry).search(EnterpriseFilter(text=code[4:12].lower()))
     assert registry.scalar("SELECT id FROM enterprises WHERE credit_code = ?", (code,)) in hits
+
+
+def test_text_every_code_begins_with_matches_every_row_in_any_case(db):
+    """Linzi's codes all begin 91370305MA: typing "91370305ma" lists every enterprise."""
+    upsert_enterprises(
+        db,
+        [
+            EnterpriseInput(
+                make_credit_code(org_body=f"MA3C4H{i:02d}"), f"临淄{i}号公司", "辛店街道", True
+            )
+            for i in range(12)
+        ],
+    )
+    index = EnterpriseIndex(db)
+    everything = index.search(EnterpriseFilter())
+    assert len(everything) == 12
+    assert index.search(EnterpriseFilter(text="91370305ma")) == everything
+    assert index.search(EnterpriseFilter(text="临淄")) == everything
+    assert index.search(EnterpriseFilter(text="临淄1")) == search_enterprise_ids(
+        db, EnterpriseFilter(text="临淄1")
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -626,6 +627,9 @@ class EnterpriseIndex:
         # Name and code in one string per row (NUL between: typed text never spans both), so a
         # search is one substring test per row.
         self._keys = [f"{n}\x00{c}" for n, c in zip(self._names, self._codes, strict=True)]
+        # What every name and every code begins with (淄博…, 91370305…): text inside one of these
+        # is in every row, so the first keystrokes need no scan at all.
+        self._everywhere = (os.path.commonprefix(self._names), os.path.commonprefix(self._codes))
         self._lists.clear()
         self._last = ("", [])
 
@@ -650,6 +654,9 @@ class EnterpriseIndex:
     def _matching(self, text: str, positions: list[int] | range) -> list[int]:
         """Positions whose name holds ``text`` or whose code holds it in capitals."""
         upper = text.upper()
+        names_begin, codes_begin = self._everywhere
+        if isinstance(positions, range) and (text in names_begin or upper in codes_begin):
+            return list(positions)
         if upper == text:  # Chinese, digits, capitals: one test on the joined key
             keys = self._keys
             if isinstance(positions, range):

@@ -35,6 +35,7 @@ from desktop.core.money import format_yuan
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the raw value a column sorts by
+
 COPY_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the text Ctrl+C puts on the clipboard
 
 
@@ -168,6 +169,10 @@ class SortProxy(QAbstractProxyModel):
         row = index.row()
         if source is None or not index.isValid() or row >= len(self._to_source):
             return None
+        roles = getattr(source, "ROLES", None)  # the roles a source ever answers, if it says
+        if roles is not None and role not in roles:
+            return None  # Qt asks 7 roles per cell painted; most are never answered
+
         return source.data(source.createIndex(self._to_source[row], index.column()), role)
 
     def mapFromSource(self, source: Index) -> QModelIndex:  # noqa: N802

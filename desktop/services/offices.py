@@ -13,6 +13,7 @@ receipt (shown with its fingerprint for the phone check) unless it was registere
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,42 @@ MATTER_FIELDS = (
     "same_matter_key",
     "manual_amount_fen",
 )
+
+
+# -- the files exchanged -------------------------------------------------------------------------
+def record_office_file(
+    db: Database,
+    *,
+    direction: str,
+    kind: str,
+    town: int | None,
+    sequence: int,
+    file_hash: str,
+    manifest: dict[str, Any],
+    file_name: str,
+    content: bytes | None = None,
+) -> int:
+    """One 上报包 or 回执 sent ('out', with its bytes) or taken in ('in'), in ``office_files``
+    (inside the caller's transaction); returns its id."""
+    return db.insert(
+        "INSERT INTO office_files (direction, kind, town_id, sequence, file_hash, previous_hash,"
+        " created_at, handled_at, handled_by, file_name, summary, content)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            direction,
+            kind,
+            town,
+            sequence,
+            file_hash,
+            manifest.get("previous_hash"),
+            str(manifest.get("created_at") or ""),
+            now_text(),
+            db.user,
+            file_name,
+            json.dumps(manifest.get("counts") or {}, ensure_ascii=False),
+            content,
+        ),
+    )
 
 
 # -- the mode ------------------------------------------------------------------------------------

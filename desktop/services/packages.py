@@ -44,6 +44,7 @@ from desktop.services.offices import (
     insert_enterprise,
     matter_record,
     read_exchange_file,
+    record_office_file,
     registered_key,
     require_district_for,
     require_township,
@@ -175,23 +176,10 @@ def export_package(db: Database, out: str | Path, *, resend: int | None = None) 
     raw = exchange.build(exchange.PACKAGE_FORMAT, manifest, data, key.sign, key.public_hex)
     file_hash = exchange.sha256_hex(raw)
     with db.transaction():
-        file_id = db.insert(
-            "INSERT INTO office_files (direction, kind, town_id, sequence, file_hash, previous_hash,"
-            " created_at, handled_at, handled_by, file_name, summary, content)"
-            " VALUES ('out', 'package', ?,?,?,?,?,?,?,?,?,?)",
-            (
-                town,
-                sequence,
-                file_hash,
-                manifest["previous_hash"],
-                manifest["created_at"],
-                now_text(),
-                db.user,
-                target.name,
-                json.dumps(counts),
-                raw,
-            ),
-        )
+        file_id = record_office_file(
+            db, direction="out", kind="package", town=town, sequence=sequence,
+            file_hash=file_hash, manifest=manifest, file_name=target.name, content=raw,
+        )  # fmt: skip
         sync = [("enterprise", e["record"]["credit_code"], e["record"]) for e in enterprises]
         sync += [("matter", str(m["id"]), m) for m in matters]
         sync += [("matter", str(i), {"withdrawn": True}) for i in withdrawn]
@@ -521,21 +509,10 @@ def import_package(db: Database, path: str | Path, *, backup: bool = True) -> Pa
 
         backup_before(db, f"导入{town_name}上报包")
     with db.transaction():
-        package_id = db.insert(
-            "INSERT INTO office_files (direction, kind, town_id, sequence, file_hash, previous_hash,"
-            " created_at, handled_at, handled_by, file_name, summary) VALUES ('in', 'package', ?,?,?,?,?,?,?,?,?)",
-            (
-                town,
-                report.sequence,
-                opened.file_hash,
-                manifest.get("previous_hash"),
-                str(manifest.get("created_at") or ""),
-                now_text(),
-                db.user,
-                Path(path).name,
-                json.dumps(manifest.get("counts") or {}),
-            ),
-        )
+        package_id = record_office_file(
+            db, direction="in", kind="package", town=town, sequence=report.sequence,
+            file_hash=opened.file_hash, manifest=manifest, file_name=Path(path).name,
+        )  # fmt: skip
         for rec, base in enterprises:
             _merge_enterprise(db, town, package_id, rec, base, report)
         context = (registry_index(db), load_catalogue(db))

@@ -37,6 +37,7 @@ from desktop.services.offices import (
     enterprise_records,
     insert_enterprise,
     read_exchange_file,
+    record_office_file,
     registered_key,
     require_district_for,
     require_township,
@@ -216,23 +217,10 @@ def export_receipt(db: Database, town_name: str, out: str | Path) -> ReceiptExpo
     raw = exchange.build(exchange.RECEIPT_FORMAT, manifest, data, key.sign, key.public_hex)
     file_hash = exchange.sha256_hex(raw)
     with db.transaction():
-        file_id = db.insert(
-            "INSERT INTO office_files (direction, kind, town_id, sequence, file_hash, previous_hash,"
-            " created_at, handled_at, handled_by, file_name, summary, content)"
-            " VALUES ('out', 'receipt', ?,?,?,?,?,?,?,?,?,?)",
-            (
-                town,
-                sequence,
-                file_hash,
-                manifest["previous_hash"],
-                manifest["created_at"],
-                now_text(),
-                db.user,
-                target.name,
-                json.dumps(counts, ensure_ascii=False),
-                raw,
-            ),
-        )
+        file_id = record_office_file(
+            db, direction="out", kind="receipt", town=town, sequence=sequence,
+            file_hash=file_hash, manifest=manifest, file_name=target.name, content=raw,
+        )  # fmt: skip
         db.log(
             "导出回执",
             "office_files",
@@ -593,21 +581,10 @@ def import_receipt(db: Database, path: str | Path, *, backup: bool = True) -> Re
         if key is None:
             store_key(db, None, public_key, "首次使用")
             report.first_use = True
-        receipt_id = db.insert(
-            "INSERT INTO office_files (direction, kind, town_id, sequence, file_hash, previous_hash,"
-            " created_at, handled_at, handled_by, file_name, summary) VALUES ('in', 'receipt', ?,?,?,?,?,?,?,?,?)",
-            (
-                town,
-                report.sequence,
-                opened.file_hash,
-                manifest.get("previous_hash"),
-                str(manifest.get("created_at") or ""),
-                now_text(),
-                db.user,
-                Path(path).name,
-                json.dumps(manifest.get("counts") or {}, ensure_ascii=False),
-            ),
-        )
+        receipt_id = record_office_file(
+            db, direction="in", kind="receipt", town=town, sequence=report.sequence,
+            file_hash=opened.file_hash, manifest=manifest, file_name=Path(path).name,
+        )  # fmt: skip
         report.policies_changed = _replace_policies(db, data.get("policies"))
         _apply_enterprises(
             db, data.get("enterprises"), int(manifest.get("packages_through") or 0), report

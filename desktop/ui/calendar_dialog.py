@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCalendarWidget,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui import messages
-from desktop.ui.common import AppContext, make_table
+from desktop.ui.common import XLSX_FILTER, AppContext, choose_open_file, make_table
 from desktop.ui.models import Column, ListTableModel
 
 REST = QColor("#c0392b")
@@ -119,13 +118,9 @@ class CalendarDialog(QDialog):
     def import_file(self, path: Path | None = None):
         from desktop.services.workcalendar import import_calendar
 
+        path = path or choose_open_file(self, "导入工作日历", XLSX_FILTER)
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(
-                self, "导入工作日历", str(Path.home()), "Excel 工作簿 (*.xlsx)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
+            return None
         result = self.ctx.call(self, import_calendar, self.ctx.db, path)
         if result is not None:
             self.year.setValue(result.years[0])

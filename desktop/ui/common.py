@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -152,6 +153,33 @@ class View(QWidget):
         super().showEvent(event)
         if self._stale:
             self.reload()
+
+
+XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
+_open_dialogs: list[QWidget] = []
+
+
+def keep_open(dialog: QWidget) -> QWidget:
+    """Hold a Python reference to a modeless dialog until it finishes (environment.md: PySide6
+    deletes a dialog nobody references while it is shown)."""
+    _open_dialogs.append(dialog)
+    dialog.finished.connect(
+        lambda _r=0: _open_dialogs.remove(dialog) if dialog in _open_dialogs else None
+    )
+    return dialog
+
+
+def open_dialogs() -> list[QWidget]:
+    """The dialogs :func:`keep_open` holds, oldest first (tests drive the newest)."""
+    return list(_open_dialogs)
+
+
+def choose_open_file(
+    parent: QWidget | None, title: str, filters: str, start: Path | None = None
+) -> Path | None:
+    """The file a clerk picks in the standard open dialog (in ``start``), or None if cancelled."""
+    path, _ = QFileDialog.getOpenFileName(parent, title, str(start or ""), filters)
+    return Path(path) if path else None
 
 
 def char_width(widget: QWidget, chars: float) -> int:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -33,7 +32,17 @@ from PySide6.QtWidgets import (
 
 from desktop.core.errors import ImportRejected
 from desktop.ui import messages, theme
-from desktop.ui.common import APPLICATIONS, AWARDS, ENTERPRISES, LISTS, AppContext, make_table
+from desktop.ui.common import (
+    APPLICATIONS,
+    AWARDS,
+    ENTERPRISES,
+    LISTS,
+    AppContext,
+    choose_open_file,
+    keep_open,
+    make_table,
+    open_dialogs,
+)
 from desktop.ui.models import Column, ListTableModel
 from desktop.ui.tasks import Task
 
@@ -226,23 +235,13 @@ class ImportDoneDialog(QDialog):
         self.resize(560, 160)
 
 
-_open_dialogs: list[QDialog] = []
-
-
-def _keep(dialog: QDialog) -> QDialog:
-    _open_dialogs.append(dialog)
-    dialog.finished.connect(lambda _=0: _open_dialogs.remove(dialog))
-    return dialog
-
-
 def choose_workbook(parent: QWidget | None, title: str) -> Path | None:
-    path, _ = QFileDialog.getOpenFileName(parent, title, "", FILE_FILTER)
-    return Path(path) if path else None
+    return choose_open_file(parent, title, FILE_FILTER)
 
 
 def _show_problems(parent: QWidget | None, what: str, path: Path, error: BaseException) -> None:
     if isinstance(error, ImportRejected):
-        dialog = _keep(ImportProblemsDialog(parent, what, path, error))
+        dialog = keep_open(ImportProblemsDialog(parent, what, path, error))
         messages.history.append(messages.Shown("error", f"导入未执行：{what}", str(error)))
         dialog.open()
     else:
@@ -269,7 +268,7 @@ def run_import(
         )
 
     def previewed(report) -> None:
-        dialog = _keep(ImportPreviewDialog(parent, what, path, report, year=year))
+        dialog = keep_open(ImportPreviewDialog(parent, what, path, report, year=year))
         messages.history.append(messages.Shown("preview", f"导入预览：{what}", counts_text(report)))
 
         def answered(result: int) -> None:
@@ -308,7 +307,9 @@ def _write(ctx, parent, kind, path, year, preview, on_done) -> Task:
     def written(report) -> None:
         ctx.notify(*changes)
         messages.history.append(messages.Shown("info", f"导入{what}", report.summary()))
-        _keep(ImportDoneDialog(parent, what, report, lambda: undo_last_import(ctx, parent))).open()
+        keep_open(
+            ImportDoneDialog(parent, what, report, lambda: undo_last_import(ctx, parent))
+        ).open()
         if on_done is not None:
             on_done(report)
 
@@ -367,12 +368,12 @@ def _undo(ctx: AppContext, parent: QWidget | None) -> Task:
 
 
 def open_problem_dialogs() -> list[QDialog]:
-    return [d for d in _open_dialogs if isinstance(d, ImportProblemsDialog)]
+    return [d for d in open_dialogs() if isinstance(d, ImportProblemsDialog)]
 
 
 def open_preview_dialogs() -> list[ImportPreviewDialog]:
-    return [d for d in _open_dialogs if isinstance(d, ImportPreviewDialog)]
+    return [d for d in open_dialogs() if isinstance(d, ImportPreviewDialog)]
 
 
 def open_done_dialogs() -> list[ImportDoneDialog]:
-    return [d for d in _open_dialogs if isinstance(d, ImportDoneDialog)]
+    return [d for d in open_dialogs() if isinstance(d, ImportDoneDialog)]

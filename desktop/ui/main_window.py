@@ -25,7 +25,7 @@ from desktop import APP_NAME, ORG_NAME, __version__
 from desktop.core.errors import DomainError, FileInUse
 from desktop.storage.database import Database
 from desktop.ui import messages, theme
-from desktop.ui.common import EVERYTHING, POLICIES, AppContext, View
+from desktop.ui.common import EVERYTHING, POLICIES, AppContext, View, choose_open_file
 from desktop.ui.tables import RecordTable
 from desktop.ui.theme import SETTINGS_APP
 
@@ -359,11 +359,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"已打开数据库 {path}", 8000)
 
     def open_database_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "打开数据库", str(self.db.path.parent), "数据库文件 (*.db *.sqlite);;所有文件 (*)"
+        path = choose_open_file(
+            self, "打开数据库", "数据库文件 (*.db *.sqlite);;所有文件 (*)", self.db.path.parent
         )
         if path:
-            self.open_database(Path(path))
+            self.open_database(path)
 
     def new_database(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -424,18 +424,18 @@ class MainWindow(QMainWindow):
         from desktop.storage.backup import backup_dir
 
         folder = backup_dir(self.db.path)
-        path, _ = QFileDialog.getOpenFileName(
+        path = choose_open_file(
             self,
             "恢复备份",
-            str(folder if folder.exists() else self.db.path.parent),
             "数据库文件 (*.db);;所有文件 (*)",
+            folder if folder.exists() else self.db.path.parent,
         )
         if path:
             messages.ask(
                 self,
                 f"用备份文件 {path} 替换当前数据库 {self.db.path} 的全部内容？\n"
                 "替换前会先检查该文件，并把当前数据库保留为备份。",
-                lambda: self.restore_from(Path(path)),
+                lambda: self.restore_from(path),
                 "恢复备份",
             )
 

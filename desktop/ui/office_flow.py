@@ -8,29 +8,25 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desktop.core.errors import ImportRejected
 from desktop.ui import messages
-from desktop.ui.common import APPLICATIONS, AWARDS, ENTERPRISES, LISTS, POLICIES, AppContext
+from desktop.ui.common import (
+    APPLICATIONS,
+    AWARDS,
+    ENTERPRISES,
+    LISTS,
+    POLICIES,
+    AppContext,
+    choose_open_file,
+    keep_open,
+)
 from desktop.ui.import_flow import ImportProblemsDialog, choose_workbook
 
 INTAKE = "intake"  # what a write changed: the 受理 queue (or, at a township, the outcomes)
 PACKAGE_FILTER = "上报包 (*.sqpkg);;所有文件 (*)"
 RECEIPT_FILTER = "回执 (*.sqrcpt);;所有文件 (*)"
-_dialogs: list[QDialog] = []
-
-
-def _keep(dialog: QDialog) -> QDialog:
-    """Keep a Python reference while the dialog is open (see environment.md)."""
-    _dialogs.append(dialog)
-    dialog.finished.connect(lambda _=0: _dialogs.remove(dialog))
-    return dialog
-
-
-def _choose(parent: QWidget | None, title: str, filters: str) -> Path | None:
-    path, _ = QFileDialog.getOpenFileName(parent, title, "", filters)
-    return Path(path) if path else None
 
 
 def export_package_dialog(ctx: AppContext, parent: QWidget | None) -> None:
@@ -64,7 +60,7 @@ def export_package(ctx: AppContext, parent: QWidget | None, path: Path) -> Any:
 
 
 def import_package_dialog(ctx: AppContext, parent: QWidget | None) -> None:
-    path = _choose(parent, "导入上报包", PACKAGE_FILTER)
+    path = choose_open_file(parent, "导入上报包", PACKAGE_FILTER)
     if path is not None:
         import_package(ctx, parent, path)
 
@@ -94,7 +90,7 @@ def import_package(
 
 
 def import_receipt_dialog(ctx: AppContext, parent: QWidget | None) -> None:
-    path = _choose(parent, "导入回执", RECEIPT_FILTER)
+    path = choose_open_file(parent, "导入回执", RECEIPT_FILTER)
     if path is not None:
         import_receipt(ctx, parent, path)
 
@@ -143,7 +139,7 @@ def import_city(ctx: AppContext, parent: QWidget | None, path: Path) -> Any:
 
     def failed(error: BaseException) -> None:
         if isinstance(error, ImportRejected):
-            _keep(ImportProblemsDialog(parent, "市级下达清单", path, error)).open()
+            keep_open(ImportProblemsDialog(parent, "市级下达清单", path, error)).open()
         else:
             messages.show_error(parent, error, "市级下达清单未导入")
 

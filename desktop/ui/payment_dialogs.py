@@ -24,19 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.money import format_yuan
 from desktop.ui import messages
-from desktop.ui.common import AWARDS, AppContext, TextDialog
-
-_open: list[QWidget] = []  # keep a Python reference to open dialogs
-
-
-def _keep(dialog: QWidget) -> QWidget:
-    _open.append(dialog)
-    dialog.finished.connect(lambda _r: _open.remove(dialog) if dialog in _open else None)
-    return dialog
-
-
-def open_dialogs() -> list[QWidget]:
-    return list(_open)
+from desktop.ui.common import AWARDS, AppContext, TextDialog, keep_open
 
 
 class _FormDialog(QDialog):
@@ -384,7 +372,7 @@ def open_sign(ctx: AppContext, parent: QWidget | None, award_ids: Sequence[int])
         return None
     dialog = ctx.call(parent, SignDialog, ctx, parent, award_ids)
     if dialog is not None:
-        _keep(dialog).open()
+        keep_open(dialog).open()
     return dialog
 
 
@@ -396,7 +384,7 @@ def open_objection(ctx: AppContext, parent: QWidget | None, award_id: int | None
         messages.show_info(parent, "请先选择一条已列入公示的核定结果。")
         return None
     dialog = ObjectionDialog(ctx, parent, award_id, publicity)
-    _keep(dialog).open()
+    keep_open(dialog).open()
     return dialog
 
 
@@ -408,7 +396,7 @@ def open_clawback(ctx: AppContext, parent: QWidget | None, award_id: int | None)
         messages.show_info(parent, "请先选择一条已拨付的核定结果。")
         return None
     dialog = ClawbackDialog(ctx, parent, award)
-    _keep(dialog).open()
+    keep_open(dialog).open()
     return dialog
 
 
@@ -420,7 +408,7 @@ def open_record(ctx: AppContext, parent: QWidget | None, award_id: int | None) -
     if text is None:
         return None
     dialog = TextDialog(parent, f"签批与拨付记录 — 核定结果编号{award_id}", text)
-    _keep(dialog).open()
+    keep_open(dialog).open()
     return dialog
 
 

@@ -21,12 +21,21 @@ from PySide6.QtWidgets import (
 
 from desktop.core.money import amount_in_words, format_yuan
 from desktop.ui import messages
-from desktop.ui.common import AWARDS, ENTERPRISES, POLICIES, AppContext, View, make_table
+from desktop.ui.common import (
+    AWARDS,
+    ENTERPRISES,
+    POLICIES,
+    XLSX_FILTER,
+    AppContext,
+    View,
+    choose_open_file,
+    keep_open,
+    make_table,
+)
 from desktop.ui.models import Column, ListTableModel
 from desktop.ui.payment_dialogs import (
     CloseObjectionDialog,
     _FormDialog,
-    _keep,
     date_edit,
     export_report_to,
 )
@@ -238,7 +247,7 @@ class PaymentView(View):
 
     def new_publicity(self) -> PublicityDialog:
         dialog = PublicityDialog(self.ctx, self)
-        _keep(dialog).open()
+        keep_open(dialog).open()
         return dialog
 
     def export_publicity(self, path: Path | None = None):
@@ -261,7 +270,7 @@ class PaymentView(View):
             messages.show_info(self, "请先选择一件待处理的异议。")
             return None
         dialog = CloseObjectionDialog(self.ctx, self, objection)
-        _keep(dialog).open()
+        keep_open(dialog).open()
         return dialog
 
     # -- 拨付批次 --------------------------------------------------------------------------------
@@ -380,13 +389,9 @@ class PaymentView(View):
         if batch is None:
             messages.show_info(self, "请先选择要导入支付结果的拨付批次。")
             return None
+        path = path or choose_open_file(self, "财政支付结果文件", XLSX_FILTER)
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(
-                self, "财政支付结果文件", str(Path.home()), "Excel 工作簿 (*.xlsx)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
+            return None
         result = self.ctx.call(self, import_result, self.ctx.db, batch.id, path)
         if result is not None:
             self.ctx.notify(AWARDS)
@@ -423,7 +428,7 @@ class PaymentView(View):
 
     def set_budget(self) -> BudgetDialog:
         dialog = BudgetDialog(self.ctx, self)
-        _keep(dialog).open()
+        keep_open(dialog).open()
         return dialog
 
     def export_budget(self, path: Path | None = None):
@@ -472,7 +477,7 @@ class PaymentView(View):
             messages.show_info(self, "请先选择一笔待追回的记录。")
             return None
         dialog = RefundDialog(self.ctx, self, claw)
-        _keep(dialog).open()
+        keep_open(dialog).open()
         return dialog
 
     def export_clawbacks(self, path: Path | None = None):
@@ -509,13 +514,9 @@ class PaymentView(View):
     def import_blacklist(self, path: Path | None = None):
         from desktop.services.blacklist import import_blacklist
 
+        path = path or choose_open_file(self, "严重失信主体名单", XLSX_FILTER)
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(
-                self, "严重失信主体名单", str(Path.home()), "Excel 工作簿 (*.xlsx)"
-            )
-            if not chosen:
-                return None
-            path = Path(chosen)
+            return None
         result = self.ctx.call(self, import_blacklist, self.ctx.db, path)
         if result is not None:
             self.ctx.notify(AWARDS)
@@ -574,7 +575,7 @@ class PaymentView(View):
         from desktop.ui.calendar_dialog import CalendarDialog
 
         dialog = CalendarDialog(self.ctx, self, QDate.currentDate().year())
-        _keep(dialog).open()
+        keep_open(dialog).open()
         return dialog
 
     # -- loading ---------------------------------------------------------------------------------

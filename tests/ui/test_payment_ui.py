@@ -13,7 +13,7 @@ from ui_helpers import CODE_A, CODE_B, add_application
 
 from desktop.services.awards import list_awards
 from desktop.ui import messages
-from desktop.ui.payment_dialogs import open_dialogs
+from desktop.ui.common import open_dialogs
 from tests.workbooks import write_xlsx
 
 pytestmark = pytest.mark.gui

@@ -93,16 +93,26 @@ def build_report(
     as_of = as_of or date.today()
     if name in payment.NAMES:
         title, tables, year = payment.build(db, name, year=year, key=credit_code, unit=unit)
-        return data.Report(
-            name=name,
-            title=title,
-            tables=tables,
-            org=org,
-            as_of=as_of,
-            unit=unit,
-            year=year,
-            credit_code=credit_code,
-        )
+    else:
+        title, tables, year = _listed_report(db, name, year, credit_code, unit, as_of)
+    return data.Report(
+        name=name,
+        title=title,
+        tables=tables,
+        org=org,
+        as_of=as_of,
+        unit=unit,
+        year=year,
+        credit_code=credit_code,
+    )
+
+
+def _listed_report(
+    db: Database, name: str, year: int | None, credit_code: str | None, unit: str, as_of: date
+) -> tuple[str, list, int | None]:
+    """Title, tables and year of one of ``REPORTS``."""
+    from desktop.reports import data, payment
+
     kind = REPORTS.get(name)
     if kind is None:
         known = "、".join(f"{k}（{v}）" for k, v in REPORTS.items())
@@ -114,20 +124,11 @@ def build_report(
     if kind.needs_year and year is None:
         year = data.default_year(db, as_of)
     title, tables = getattr(data, kind.builder)(db, year=year, credit_code=credit_code, unit=unit)
-    if name == "ledger" and credit_code:
+    if name == "ledger" and credit_code:  # the payment path's 追回 of this enterprise, if any
         clawbacks = payment.clawback_table_for_ledger(db, credit_code, unit)
         if clawbacks is not None:
             tables.append(clawbacks)
-    return data.Report(
-        name=name,
-        title=title,
-        tables=tables,
-        org=org,
-        as_of=as_of,
-        unit=unit,
-        year=year,
-        credit_code=credit_code,
-    )
+    return title, tables, year
 
 
 def export_report(

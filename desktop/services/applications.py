@@ -156,7 +156,7 @@ def _row(item: ApplicationInput, source: str, user: str, at: str) -> dict[str, A
 
 
 # What the change log records of an application (its identity and amounts, who entered it).
-_LOGGED_FIELDS = (
+LOGGED_FIELDS = (
     "enterprise_id",
     "rule_code",
     "event_date",
@@ -198,7 +198,7 @@ def insert_applications(
                     "applications",
                     r["identity_key"],
                     None,
-                    {"id": ids.get(r["identity_key"]), **{k: r[k] for k in _LOGGED_FIELDS}},
+                    {"id": ids.get(r["identity_key"]), **{k: r[k] for k in LOGGED_FIELDS}},
                 )
                 for r in rows
             ]
@@ -234,7 +234,7 @@ def add_application(db: Database, item: ApplicationInput) -> int:
             "applications",
             app_id,
             None,
-            {k: row[k] for k in _LOGGED_FIELDS},
+            {k: row[k] for k in LOGGED_FIELDS},
         )
     return app_id
 

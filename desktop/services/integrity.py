@@ -26,6 +26,7 @@ from desktop.core import signatures, status
 from desktop.core.errors import DomainError
 from desktop.core.rules import DRAFT_VERSION
 from desktop.services import signing
+from desktop.services.applications import LOGGED_FIELDS
 from desktop.services.users import ADMIN, REVIEWER
 from desktop.storage.anchor import (
     ChainHead,
@@ -419,16 +420,9 @@ def _replay_list(entry: Any, new: dict, state: dict[str, dict], codes: dict[int,
 
 
 _BANK_COLUMNS = ("bank_name", "bank_account", "account_name")  # where a payment goes
-_APPLICATION_KEYS = (
-    "enterprise_id",
-    "rule_code",
-    "event_date",
-    "basis_fen",
-    "level",
-    "city_document",
-    "manual_amount_fen",
-    "same_matter_key",
-)
+# What an amount rests on, of the fields the change log records of a matter (its free-text
+# description is logged too but decides nothing).
+_APPLICATION_KEYS = tuple(k for k in LOGGED_FIELDS if k != "description")
 
 
 def _compare(
